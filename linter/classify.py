@@ -1,0 +1,66 @@
+"""Which files pipelint reads, and as what: one table, extended by each platform.
+
+A file is first matched by its path (cheap, decides whether it is read at all) and then
+confirmed by its content (real repositories keep probot configs and action metadata
+under ``.github/workflows/``). A path match whose content says "not ours" is skipped
+silently; a path match that cannot be parsed is reported (PL001).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from .yamltree import Mapping
+
+_WORKFLOW_PATH = re.compile(r"(^|/)\.github/workflows/[^/]+\.ya?ml$")
+_ACTION_PATH = re.compile(r"(^|/)action\.ya?ml$")
+
+
+@dataclass(frozen=True)
+class FileKind:
+    name: str
+    platform: str
+    #: Path test on the '/'-separated path relative to the lint root.
+    matches: Callable[[str], bool]
+    #: Content test on the first document's root: returns the confirmed kind name, or
+    #: None when the file is not one of ours (skipped silently).
+    confirm: Callable[[object], str | None]
+    #: The file is YAML (parsed with yamltree before confirm).
+    yaml: bool = True
+
+
+def _workflow_dir_content(root) -> str | None:
+    if not isinstance(root, Mapping):
+        return None
+    if "jobs" in root or "on" in root:
+        return "github-workflow"
+    if "runs" in root:
+        return "github-action"
+    return None
+
+
+def _action_content(root) -> str | None:
+    if not isinstance(root, Mapping):
+        return None
+    if "runs" in root or ("name" in root and "description" in root):
+        return "github-action"
+    if "jobs" in root and "on" in root:  # a workflow named action.yml: not an action
+        return None
+    return None
+
+
+KINDS: list[FileKind] = [
+    FileKind("github-workflow", "github", lambda p: bool(_WORKFLOW_PATH.search(p)), _workflow_dir_content),
+    FileKind("github-action", "github", lambda p: bool(_ACTION_PATH.search(p)), _action_content),
+]
+
+
+def kind_for_path(relpath: str) -> FileKind | None:
+    """The first table entry whose path test matches, or None (file not read)."""
+    p = relpath.replace("\\", "/")
+    for kind in KINDS:
+        if kind.matches(p):
+            return kind
+    return None

@@ -1,0 +1,196 @@
+"""Command line: ``pipelint [PATH ...]``, ``pipelint rules``, ``pipelint rule CODE``.
+
+Exit codes: 0 nothing at or above ``--fail-on``; 1 findings; 2 usage or configuration
+error; 3 internal error (a bug in pipelint or a plugin rule).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from . import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+SUBCOMMANDS = ("rules", "rule")
+
+
+def _lint_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="pipelint",
+        description="Lint delivery pipelines: GitHub Actions workflows and actions (more platforms to come).",
+        epilog="Subcommands: 'pipelint rules' lists the rules, 'pipelint rule PL502' explains one. "
+        "To lint a folder literally named 'rules', write ./rules.",
+    )
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to lint (default: .)")
+    p.add_argument("--version", action="version", version=f"pipelint {__version__}")
+    p.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text", help="output format (default: text)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE instead of standard output")
+    p.add_argument("--sarif-output", metavar="FILE", help="also write SARIF to FILE (one run prints and uploads)")
+    p.add_argument("--config", metavar="FILE", help="use this config file instead of searching for one")
+    p.add_argument("--select", metavar="RULES", help="comma-separated codes, names or prefixes to run (replaces config)")
+    p.add_argument("--extend-select", metavar="RULES", help="comma-separated rules to run in addition")
+    p.add_argument("--ignore", metavar="RULES", help="comma-separated rules not to run (added to config)")
+    p.add_argument("--fail-on", choices=("error", "warning", "note"), help="lowest severity that fails the run (default: warning)")
+    p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text output")
+    p.add_argument("-q", "--quiet", action="store_true", help="do not print skip notices")
+    p.add_argument("-v", "--verbose", action="store_true", help="show tracebacks of internal errors")
+    return p
+
+
+def _split(value: str | None) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else []
+
+
+def _err(message: str) -> None:
+    sys.stderr.write(f"pipelint: {message}\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] in SUBCOMMANDS:
+            return _rules_command(argv)
+        return _lint_command(argv)
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except BrokenPipeError:
+        return EXIT_CLEAN
+
+
+def _registry():
+    from .registry import Registry
+
+    return Registry.load()
+
+
+def _lint_command(argv: list[str]) -> int:
+    args = _lint_parser().parse_args(argv)
+    from .config import ConfigError, Severity, load_settings
+    from .registry import RegistryError
+
+    paths = args.paths or ["."]
+    try:
+        settings = load_settings(paths[0], args.config)
+        if args.select is not None:
+            settings.select = _split(args.select)
+        settings.extend_select += _split(args.extend_select)
+        settings.ignore += _split(args.ignore)
+        if args.fail_on:
+            settings.fail_on = Severity.parse(args.fail_on)
+        registry = _registry()
+        for selector in settings.select + settings.extend_select + settings.ignore + list(settings.severity):
+            if not registry.is_known(selector):
+                raise ConfigError(f"unknown rule selector {selector!r} (see 'pipelint rules')")
+    except (ConfigError, RegistryError) as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    for p in paths:
+        if not os.path.exists(p):
+            _err(f"{p}: no such file or directory")
+            return EXIT_USAGE
+
+    from .engine import lint
+
+    try:
+        result = lint(paths, settings, registry)
+    except Exception as exc:  # a bug in pipelint itself
+        import traceback
+
+        _err(f"internal error: {type(exc).__name__}: {exc}")
+        if args.verbose:
+            traceback.print_exc()
+        else:
+            _err("run with --verbose for the traceback, and please report it")
+        return EXIT_INTERNAL
+
+    if not args.quiet:
+        for notice in result.notices:
+            _err(notice)
+
+    from .reporters import render
+
+    color = {"auto": None, "always": True, "never": False}[args.color]
+    try:
+        if args.output:
+            with open(args.output, "w", encoding="utf-8", newline="\n") as fh:
+                render(args.format, result, fh, color=False, verbose=args.verbose, registry=registry)
+        else:
+            render(args.format, result, sys.stdout, color=color, verbose=args.verbose, registry=registry)
+        if args.sarif_output:
+            with open(args.sarif_output, "w", encoding="utf-8", newline="\n") as fh:
+                render("sarif", result, fh, registry=registry)
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (e.g. `| head`): nothing left to say
+        return EXIT_CLEAN
+    except OSError as exc:
+        _err(f"cannot write output: {exc}")
+        return EXIT_USAGE
+
+    if result.internal_errors:
+        if args.format != "text":
+            for e in result.internal_errors:
+                _err(f"internal error in {e.rule} on {e.path or 'the project'}: {e.message}")
+                if args.verbose:
+                    sys.stderr.write(e.traceback)
+        return EXIT_INTERNAL
+    if args.exit_zero:
+        return EXIT_CLEAN
+    failing = any(d.severity >= settings.fail_on for d in result.active)
+    return EXIT_FINDINGS if failing else EXIT_CLEAN
+
+
+def _rules_command(argv: list[str]) -> int:
+    from .registry import RegistryError
+
+    if argv[0] == "rules":
+        p = argparse.ArgumentParser(prog="pipelint rules", description="List every registered rule.")
+        p.add_argument("--format", choices=("text", "json"), default="text")
+        args = p.parse_args(argv[1:])
+    else:
+        p = argparse.ArgumentParser(prog="pipelint rule", description="Show a rule's documentation.")
+        p.add_argument("rule", help="code (PL502) or name (script-injection)")
+        args = p.parse_args(argv[1:])
+    try:
+        registry = _registry()
+    except RegistryError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    if argv[0] == "rule":
+        rule = registry.get(args.rule)
+        if rule is None:
+            _err(f"unknown rule {args.rule!r} (see 'pipelint rules')")
+            return EXIT_USAGE
+        from .docs import render_rule_markdown
+
+        sys.stdout.write(render_rule_markdown(rule))
+        return EXIT_CLEAN
+    if args.format == "json":
+        import json
+
+        json.dump([_rule_row(r) for r in registry.rules], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_CLEAN
+    rows = [_rule_row(r) for r in registry.rules]
+    width = max((len(r["name"]) for r in rows), default=10)
+    sys.stdout.write(f"{'code':<7} {'name':<{width}} {'severity':<8} {'fix':<4} platforms\n")
+    for r in rows:
+        fix = "yes" if r["fixable"] else "-"
+        sys.stdout.write(f"{r['code']:<7} {r['name']:<{width}} {r['severity']:<8} {fix:<4} {', '.join(r['platforms'])}\n")
+    return EXIT_CLEAN
+
+
+def _rule_row(rule) -> dict:
+    return {
+        "code": rule.code,
+        "name": rule.name,
+        "severity": str(rule.severity),
+        "platforms": list(rule.platforms),
+        "fixable": rule.fixable,
+        "tags": list(rule.tags),
+        "summary": rule.summary(),
+        "origin": rule.origin,
+    }

@@ -1,0 +1,173 @@
+"""Configuration: ``[tool.pipelint]`` in pyproject.toml, or pipelint.toml / .pipelint.toml.
+
+The file is found by walking up from the linted path, validated against
+``schemas/config.schema.json`` (a bad key or value is a usage error naming file, key and
+line), and merged with command-line flags, which win.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from .diagnostics import Severity
+
+CONFIG_FILES = (".pipelint.toml", "pipelint.toml", "pyproject.toml")
+
+DEFAULT_PRODUCTION = [r"^(?!.*\b(?:pre|non)[-_ ]?prod)(?:.*[-_/.: ])?(?:prod|production|live)(?:[-_/.: ].*)?$"]
+DEFAULT_STAGING = [r"^(?:.*[-_/.: ])?(?:stag|staging|stage|preprod|pre-prod|pre_prod|uat|qa)(?:[-_/.: ].*)?$"]
+
+
+class ConfigError(Exception):
+    """Invalid configuration or usage: the CLI exits 2 with this message."""
+
+
+@dataclass
+class Settings:
+    select: list[str] = field(default_factory=lambda: ["ALL"])
+    ignore: list[str] = field(default_factory=list)
+    extend_select: list[str] = field(default_factory=list)
+    severity: dict[str, str] = field(default_factory=dict)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    exclude: list[str] = field(default_factory=list)
+    production_environments: list[str] = field(default_factory=lambda: list(DEFAULT_PRODUCTION))
+    staging_environments: list[str] = field(default_factory=lambda: list(DEFAULT_STAGING))
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    fail_on: Severity = Severity.WARNING
+    max_file_size: int = 5 * 1024 * 1024
+    #: Where the settings came from (for messages), or None for defaults.
+    source: str | None = None
+    #: The folder the config file lives in: relative globs are anchored there.
+    base_dir: str | None = None
+
+
+def _load_toml(path: str) -> dict:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    with open(path, "rb") as fh:
+        try:
+            return tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+def find_config(start: str) -> tuple[str, dict] | None:
+    """The nearest config file at or above ``start`` that configures pipelint."""
+    here = os.path.abspath(start)
+    if os.path.isfile(here):
+        here = os.path.dirname(here)
+    while True:
+        for name in CONFIG_FILES:
+            candidate = os.path.join(here, name)
+            if os.path.isfile(candidate):
+                data = _load_toml(candidate)
+                if name == "pyproject.toml":
+                    tool = data.get("tool", {})
+                    if isinstance(tool, dict) and "pipelint" in tool:
+                        return candidate, tool["pipelint"]
+                    continue
+                # a pipelint.toml may use a [tool.pipelint] table too
+                if isinstance(data.get("tool"), dict) and "pipelint" in data["tool"]:
+                    return candidate, data["tool"]["pipelint"]
+                return candidate, data
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
+
+
+def _schema() -> dict:
+    text = resources.files("pipelint.schemas").joinpath("config.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def _line_of(path: str, key_path: list) -> int | None:
+    """Best-effort line of a key in a TOML file (tomllib keeps no positions)."""
+    keys = [str(k) for k in key_path if not isinstance(k, int)]
+    if not keys:
+        return None
+    try:
+        with open(path, encoding="utf-8") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return None
+    last = re.escape(keys[-1])
+    pattern = re.compile(rf'^\s*(?:"{last}"|\'{last}\'|{last})\s*=')
+    table = re.compile(rf"^\s*\[[^\]]*\b{last}\b[^\]]*\]")
+    for i, line in enumerate(lines, 1):
+        if pattern.match(line) or table.match(line):
+            return i
+    return None
+
+
+def validate(path: str, data: dict) -> None:
+    import jsonschema
+
+    validator = jsonschema.Draft7Validator(_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if not errors:
+        return
+    err = errors[0]
+    key_path = list(err.absolute_path)
+    if err.validator == "additionalProperties":
+        extra = [k for k in (err.instance or {}) if k not in err.schema.get("properties", {})]
+        key_path = key_path + extra[:1]
+        what = f"unknown key {'.'.join(map(str, key_path))!r}"
+    else:
+        what = f"{'.'.join(map(str, key_path)) or 'tool.pipelint'}: {err.message}"
+    line = _line_of(path, key_path)
+    where = f"{path}:{line}" if line else path
+    raise ConfigError(f"{where}: invalid configuration: {what}")
+
+
+def settings_from(data: dict, source: str | None = None) -> Settings:
+    s = Settings(source=source, base_dir=os.path.dirname(source) if source else None)
+    if "select" in data:
+        s.select = list(data["select"])
+    s.extend_select = list(data.get("extend-select", []))
+    s.ignore = list(data.get("ignore", []))
+    s.severity = dict(data.get("severity", {}))
+    s.per_file_ignores = {k: list(v) for k, v in data.get("per-file-ignores", {}).items()}
+    s.exclude = list(data.get("exclude", []))
+    if "production-environments" in data:
+        s.production_environments = list(data["production-environments"])
+    if "staging-environments" in data:
+        s.staging_environments = list(data["staging-environments"])
+    s.rules = {k: dict(v) for k, v in data.get("rules", {}).items()}
+    if "fail-on" in data:
+        s.fail_on = Severity.parse(data["fail-on"])
+    if "max-file-size" in data:
+        s.max_file_size = int(data["max-file-size"])
+    for pattern in s.production_environments + s.staging_environments:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(f"{source or 'configuration'}: invalid regex {pattern!r}: {exc}") from None
+    return s
+
+
+def load_settings(start: str, explicit: str | None = None) -> Settings:
+    """Settings from ``explicit`` (``--config``) or the nearest config file, else defaults."""
+    if explicit:
+        if not os.path.isfile(explicit):
+            raise ConfigError(f"{explicit}: config file not found")
+        data = _load_toml(explicit)
+        if os.path.basename(explicit) == "pyproject.toml" or "tool" in data:
+            data = data.get("tool", {}).get("pipelint", {})
+        validate(explicit, data)
+        return settings_from(data, os.path.abspath(explicit))
+    found = find_config(start)
+    if found is None:
+        return Settings()
+    path, data = found
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: [tool.pipelint] must be a table")
+    validate(path, data)
+    return settings_from(data, path)

@@ -1,0 +1,139 @@
+"""Finding the files to lint.
+
+Directories are walked honouring ``.gitignore`` files (at every level, with negation) and
+the config's ``exclude``; symlinks are followed only while they stay inside the walked
+root and never twice (no loops). Files named on the command line are always linted:
+pre-commit passes file names, and a user who names a file wants it read.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from .classify import FileKind, kind_for_path
+
+
+@dataclass(frozen=True)
+class Candidate:
+    abspath: str
+    #: Path relative to the lint root, '/'-separated (what the classifier sees).
+    relpath: str
+    kind: FileKind
+    explicit: bool = False
+
+
+def _spec(lines: list[str]):
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+def _read_ignore(path: str) -> list[str]:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.read().splitlines()
+    except OSError:
+        return []
+
+
+class _Ignores:
+    """Stack of (folder, spec) pairs; a path is ignored when the last matching rule says so."""
+
+    def __init__(self, root: str, exclude: list[str]):
+        self.layers: list[tuple[str, object]] = []
+        if exclude:
+            self.layers.append((root, _spec(exclude)))
+
+    def ignored(self, abspath: str, is_dir: bool) -> bool:
+        result = False
+        for base, spec in self.layers:
+            rel = os.path.relpath(abspath, base).replace(os.sep, "/")
+            if rel.startswith(".."):
+                continue
+            if is_dir:
+                rel += "/"
+            check = spec.check_file(rel)
+            if check.include is not None:
+                result = check.include
+        return result
+
+
+SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".pipelint_cache"}
+
+
+def walk(root: str, exclude: list[str] | None = None, notices: list[str] | None = None) -> list[Candidate]:
+    """Candidates below ``root`` in a stable (sorted) order."""
+    root = os.path.abspath(root)
+    real_root = os.path.realpath(root)
+    ignores = _Ignores(root, exclude or [])
+    out: list[Candidate] = []
+    visited: set[str] = set()
+
+    def visit(folder: str, depth_layers: int) -> None:
+        real = os.path.realpath(folder)
+        if real in visited:
+            return
+        visited.add(real)
+        gitignore = os.path.join(folder, ".gitignore")
+        pushed = False
+        if os.path.isfile(gitignore):
+            lines = _read_ignore(gitignore)
+            if lines:
+                ignores.layers.append((folder, _spec(lines)))
+                pushed = True
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            if notices is not None:
+                notices.append(f"skipped {folder}: {exc.strerror or exc}")
+            entries = []
+        for entry in entries:
+            path = entry.path
+            try:
+                is_link = entry.is_symlink()
+                is_dir = entry.is_dir()  # follows links
+                is_file = entry.is_file()
+            except OSError:
+                continue
+            if is_link:
+                target = os.path.realpath(path)
+                if not (target == real_root or target.startswith(real_root + os.sep)):
+                    continue  # never leave the walked tree
+            if is_dir:
+                if entry.name in SKIP_DIRS or ignores.ignored(path, True):
+                    continue
+                visit(path, depth_layers + 1)
+            elif is_file:
+                rel = os.path.relpath(path, root).replace(os.sep, "/")
+                kind = kind_for_path(rel)
+                if kind is None or ignores.ignored(path, False):
+                    continue
+                out.append(Candidate(path, rel, kind))
+        if pushed:
+            ignores.layers.pop()
+
+    visit(root, 0)
+    return out
+
+
+def collect(paths: list[str], exclude: list[str] | None = None, notices: list[str] | None = None) -> list[Candidate]:
+    """Candidates for every path argument; explicit files are kept even when ignored."""
+    seen: set[str] = set()
+    out: list[Candidate] = []
+    for p in paths:
+        if os.path.isdir(p):
+            found = walk(p, exclude, notices)
+        elif os.path.isfile(p):
+            rel = p.replace(os.sep, "/")
+            kind = kind_for_path(os.path.abspath(p).replace(os.sep, "/"))
+            found = [Candidate(os.path.abspath(p), rel, kind, explicit=True)] if kind else []
+        else:
+            if notices is not None:
+                notices.append(f"skipped {p}: no such file or directory")
+            found = []
+        for c in found:
+            if c.abspath not in seen:
+                seen.add(c.abspath)
+                out.append(c)
+    return out

@@ -1,0 +1,242 @@
+"""The lint run: files -> parsers -> model -> rules -> diagnostics.
+
+The engine is the only place that knows every room: it reads files, asks the platform
+parsers for the model, runs the enabled rules (isolating a crashing rule to the file it
+crashed on), then applies configuration (severity overrides, per-file ignores) and
+inline suppressions. Reporters get the finished :class:`LintResult`.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass, field
+
+from . import discovery, suppressions
+from .config import Settings
+from .diagnostics import Diagnostic, Severity, Suppression
+from .environments import Targets
+from .model import LoadProblem, ParsedFile, Project
+from .parsers import build_model
+from .registry import Registry
+from .rule import Rule, RuleContext
+from .source import SourceFile
+from .yamltree import YamlError, decode, load_documents
+
+
+@dataclass
+class InternalError:
+    rule: str
+    path: str | None
+    message: str
+    traceback: str
+
+
+@dataclass
+class LintResult:
+    diagnostics: list[Diagnostic]
+    files: int
+    notices: list[str] = field(default_factory=list)
+    internal_errors: list[InternalError] = field(default_factory=list)
+    project: Project | None = None
+    rules: list[type[Rule]] = field(default_factory=list)
+    root: str = "."
+
+    @property
+    def active(self) -> list[Diagnostic]:
+        """Diagnostics that are not suppressed."""
+        return [d for d in self.diagnostics if d.suppression is None]
+
+
+def display_path(abspath: str, cwd: str) -> str:
+    rel = os.path.relpath(abspath, cwd)
+    if rel.startswith(".." + os.sep) or rel == "..":
+        return abspath.replace(os.sep, "/")
+    return rel.replace(os.sep, "/")
+
+
+# --------------------------------------------------------------------- reading
+
+
+def read_file(candidate: discovery.Candidate, settings: Settings, cwd: str, notices: list[str]) -> ParsedFile | None:
+    """Parse one candidate; None when it is skipped (too large, vanished, not ours)."""
+    path = display_path(candidate.abspath, cwd)
+    try:
+        size = os.path.getsize(candidate.abspath)
+        if size > settings.max_file_size:
+            notices.append(f"skipped {path}: {size:,} bytes is over the {settings.max_file_size:,}-byte limit (max-file-size)")
+            return None
+        with open(candidate.abspath, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        notices.append(f"skipped {path}: the file vanished while pipelint ran")
+        return None
+    except OSError as exc:
+        notices.append(f"skipped {path}: {exc.strerror or exc}")
+        return None
+    kind = candidate.kind
+    parsed = ParsedFile(SourceFile(path, candidate.abspath, ""), kind.name, kind.platform)
+    try:
+        text = decode(data)
+    except YamlError as exc:
+        parsed.problems.append(LoadProblem(parsed.file, exc.message, exc.line, exc.column, exc.offset))
+        return parsed
+    parsed.file.text = text
+    try:
+        parsed.documents = load_documents(text)
+    except YamlError as exc:
+        parsed.problems.append(LoadProblem(parsed.file, exc.message, exc.line, exc.column, exc.offset))
+        return parsed
+    first = next((d.root for d in parsed.documents if d.root is not None), None)
+    confirmed = kind.confirm(first)
+    if confirmed is None:
+        return None
+    parsed.kind = confirmed
+    for doc in parsed.documents:
+        for key, first_key in doc.duplicates:
+            parsed.problems.append(
+                LoadProblem(
+                    parsed.file,
+                    f"duplicate key {key.value!r} (first defined on line {first_key.start_line + 1}); "
+                    "YAML loaders disagree on which one wins",
+                    key.start_line,
+                    key.start_col,
+                    key.start_index,
+                    related_node=first_key,
+                    node=key,
+                )
+            )
+    build_model(parsed)
+    parsed.comments = suppressions.parse(parsed.file, parsed.documents)
+    return parsed
+
+
+# ------------------------------------------------------------------- selection
+
+
+def enabled_rules(registry: Registry, settings: Settings) -> list[type[Rule]]:
+    chosen: dict[str, type[Rule]] = {}
+    for selector in list(settings.select) + list(settings.extend_select):
+        for rule in registry.resolve(selector):
+            chosen[rule.code] = rule
+    for selector in settings.ignore:
+        for rule in registry.resolve(selector):
+            chosen.pop(rule.code, None)
+    return [chosen[c] for c in sorted(chosen)]
+
+
+def rule_options(rule: type[Rule], settings: Settings) -> dict:
+    options = dict(rule.options)
+    for key in (rule.code, rule.name):
+        options.update(settings.rules.get(key, {}))
+    return options
+
+
+# ------------------------------------------------------------------------ run
+
+
+def lint(paths: list[str], settings: Settings, registry: Registry, cwd: str | None = None) -> LintResult:
+    cwd = cwd or os.getcwd()
+    notices: list[str] = []
+    candidates = discovery.collect(paths, settings.exclude, notices)
+    project = Project(root=cwd)
+    for candidate in candidates:
+        parsed = read_file(candidate, settings, cwd, notices)
+        if parsed is not None:
+            project.files.append(parsed)
+    return run_rules(project, settings, registry, notices)
+
+
+def run_rules(project: Project, settings: Settings, registry: Registry, notices: list[str] | None = None) -> LintResult:
+    rules = enabled_rules(registry, settings)
+    targets = Targets.from_settings(settings)
+    diagnostics: list[Diagnostic] = []
+    errors: list[InternalError] = []
+    for rule_cls in rules:
+        rule = rule_cls()
+        options = rule_options(rule_cls, settings)
+        if rule_cls.scope == "project":
+            ctx = RuleContext(project, options, settings, targets)
+            _run_one(rule, ctx, None, diagnostics, errors)
+        else:
+            for parsed in project.files:
+                ctx = RuleContext(project, options, settings, targets, parsed)
+                _run_one(rule, ctx, parsed.file.path, diagnostics, errors)
+    _apply_severity(diagnostics, settings, registry)
+    diagnostics = _apply_per_file_ignores(diagnostics, settings, registry, project.root)
+    diagnostics.extend(_apply_suppressions(diagnostics, project, registry, rules, settings))
+    diagnostics.sort(key=Diagnostic.sort_key)
+    return LintResult(diagnostics, len(project.files), notices or [], errors, project, rules, project.root)
+
+
+def _run_one(rule: Rule, ctx: RuleContext, path: str | None, out: list, errors: list) -> None:
+    try:
+        for diagnostic in rule.check(ctx) or ():
+            out.append(diagnostic)
+    except Exception as exc:  # one rule's bug must not hide the other findings
+        errors.append(InternalError(rule.code, path, f"{type(exc).__name__}: {exc}", traceback.format_exc()))
+
+
+def _matches(registry: Registry, selectors, diagnostic: Diagnostic) -> list[str]:
+    hits = []
+    for s in selectors:
+        if any(r.code == diagnostic.code for r in registry.resolve(s)):
+            hits.append(s)
+    return hits
+
+
+def _apply_severity(diagnostics: list[Diagnostic], settings: Settings, registry: Registry) -> None:
+    if not settings.severity:
+        return
+    overrides: dict[str, Severity] = {}
+    for selector, level in settings.severity.items():
+        for rule in registry.resolve(selector):
+            overrides[rule.code] = Severity.parse(level)
+    for d in diagnostics:
+        if d.code in overrides:
+            d.severity = overrides[d.code]
+
+
+def _apply_per_file_ignores(diagnostics: list[Diagnostic], settings: Settings, registry: Registry, cwd: str) -> list[Diagnostic]:
+    if not settings.per_file_ignores:
+        return diagnostics
+    import pathspec
+
+    base = settings.base_dir or cwd
+    specs = [(pathspec.GitIgnoreSpec.from_lines([glob]), codes) for glob, codes in settings.per_file_ignores.items()]
+    kept = []
+    for d in diagnostics:
+        rel = os.path.relpath(os.path.join(cwd, d.path), base).replace(os.sep, "/")
+        if any(spec.match_file(rel) and _matches(registry, codes, d) for spec, codes in specs):
+            continue
+        kept.append(d)
+    return kept
+
+
+def _apply_suppressions(diagnostics, project: Project, registry: Registry, rules, settings) -> list[Diagnostic]:
+    """Mark suppressed diagnostics; return PL005 diagnostics for unused/unknown ignores."""
+    by_path: dict[str, list] = {}
+    for parsed in project.files:
+        if parsed.comments:
+            by_path[parsed.file.path] = parsed.comments
+    if not by_path:
+        return []
+    for d in diagnostics:
+        for s in by_path.get(d.path, ()):
+            if not s.covers(d.line):
+                continue
+            hits = _matches(registry, s.selectors, d)
+            if hits:
+                s.used.update(hits)
+                d.suppression = Suppression(s.reason, s.span)
+                break
+    pl005 = registry.by_code.get("PL005")
+    if pl005 is None or pl005 not in rules:
+        return []
+    enabled = {r.code for r in rules}
+    reporter = pl005()
+    out = []
+    for comments in by_path.values():
+        out.extend(reporter.report(comments, registry, enabled))
+    _apply_severity(out, settings, registry)
+    return out

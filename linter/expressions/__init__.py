@@ -1,0 +1,1 @@
+"""Expression languages embedded in pipeline files (GitHub Actions ``${{ }}``...)."""

@@ -1,0 +1,156 @@
+"""One job graph per project: what must finish before a job runs, across files.
+
+Edges point from a job to a job that runs before it:
+- ``needs`` inside one pipeline;
+- GitHub ``workflow_run``: every job of the listening workflow comes after every job of
+  the workflows it names;
+- GitHub reusable workflows: a calling job (``uses: ./.github/workflows/x.yml``) comes
+  after the called workflow's jobs, and those come after whatever the caller needs.
+Platform adapters for GitLab stages and Azure ``dependsOn`` add their edges the same way.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections import deque
+from dataclasses import dataclass
+from typing import Iterable
+
+from .model import Job, Pipeline, Project
+
+
+@dataclass(frozen=True, eq=False)
+class Edge:
+    upstream: Job
+    kind: str  # "needs", "workflow_run", "reusable-workflow"
+    via: object = None  # the node that creates the edge (a needs entry, a trigger...)
+
+
+class JobGraph:
+    def __init__(self) -> None:
+        self._up: dict[Job, list[Edge]] = {}
+        self._down: dict[Job, list[Job]] = {}
+        #: For each called workflow, the jobs that call it (``uses: ./...``).
+        self.callers: dict[Pipeline, list[Job]] = {}
+
+    def add(self, job: Job, upstream: Job, kind: str, via: object = None) -> None:
+        if job is upstream:
+            return
+        self._up.setdefault(job, []).append(Edge(upstream, kind, via))
+        self._down.setdefault(upstream, []).append(job)
+
+    def direct_upstream(self, job: Job) -> list[Edge]:
+        return self._up.get(job, [])
+
+    def upstream(self, job: Job) -> list[Job]:
+        """Every job that must finish before ``job`` (transitively), nearest first."""
+        return _bfs(job, lambda j: (e.upstream for e in self._up.get(j, ())))
+
+    def downstream(self, job: Job) -> list[Job]:
+        """Every job that waits for ``job`` (transitively), nearest first."""
+        return _bfs(job, lambda j: self._down.get(j, ()))
+
+    # ------------------------------------------------------------------ build
+    @classmethod
+    def build(cls, project: Project) -> JobGraph:
+        graph = cls()
+        github = list(project.pipelines_of("github"))
+        for pipeline in github:
+            for job in pipeline.jobs.values():
+                for need in job.needs:
+                    target = pipeline.jobs.get(need.job_id)
+                    if target is not None:
+                        graph.add(job, target, "needs", need.node)
+        _link_workflow_run(graph, github)
+        _link_reusable(graph, github)
+        return graph
+
+
+def _bfs(start: Job, neighbours) -> list[Job]:
+    seen = {start}
+    order: list[Job] = []
+    queue = deque([start])
+    while queue:
+        for nxt in neighbours(queue.popleft()):
+            if nxt not in seen:
+                seen.add(nxt)
+                order.append(nxt)
+                queue.append(nxt)
+    return order
+
+
+def workflow_run_sources(pipeline: Pipeline, workflows: Iterable[Pipeline]) -> list[tuple[str, object, list[Pipeline]]]:
+    """For each name in ``on.workflow_run.workflows``: (name, node, matching workflows).
+
+    GitHub matches the workflow's ``name:``; a file name or path is accepted as well
+    (a workflow without ``name:`` is named after its path), and ``*`` patterns match.
+    """
+    from .yamltree import Mapping, Scalar, Sequence
+
+    trigger = pipeline.trigger("workflow_run")
+    if trigger is None or not isinstance(trigger.config, Mapping):
+        return []
+    names = trigger.config.get("workflows")
+    items = [names] if isinstance(names, Scalar) else list(names) if isinstance(names, Sequence) else []
+    candidates = [w for w in workflows if _same_repo(w, pipeline)]
+    out = []
+    for item in items:
+        if not isinstance(item, Scalar):
+            continue
+        wanted = item.value.strip()
+        matches = [w for w in candidates if _workflow_matches(w, wanted)]
+        out.append((wanted, item, matches))
+    return out
+
+
+def _same_repo(a: Pipeline, b: Pipeline) -> bool:
+    from .parsers.github import repository_root_for
+
+    return repository_root_for(a.file) == repository_root_for(b.file)
+
+
+def _workflow_matches(workflow: Pipeline, wanted: str) -> bool:
+    path = workflow.file.path
+    names = {os.path.basename(path), ".github/workflows/" + os.path.basename(path)}
+    if workflow.name:
+        names.add(workflow.name.strip())
+    else:
+        names.add(path)
+    if any(c in wanted for c in "*?["):
+        return any(fnmatch.fnmatchcase(n, wanted) for n in names)
+    return wanted in names
+
+
+def _link_workflow_run(graph: JobGraph, github: list[Pipeline]) -> None:
+    for pipeline in github:
+        for _name, node, sources in workflow_run_sources(pipeline, github):
+            for source in sources:
+                if source is pipeline:
+                    continue
+                for job in pipeline.jobs.values():
+                    for upstream in source.jobs.values():
+                        graph.add(job, upstream, "workflow_run", node)
+
+
+def _link_reusable(graph: JobGraph, github: list[Pipeline]) -> None:
+    from .parsers.github import repository_root_for
+
+    by_path: dict[str, Pipeline] = {}
+    for p in github:
+        root = repository_root_for(p.file)
+        by_path[os.path.normpath(os.path.relpath(p.file.abspath, root))] = p
+    for pipeline in github:
+        for caller in pipeline.jobs.values():
+            ref = caller.uses
+            if ref is None or ref.kind != "local" or not ref.resolved:
+                continue
+            called = by_path.get(os.path.normpath(ref.resolved))
+            if called is None or called is pipeline:
+                continue
+            graph.callers.setdefault(called, []).append(caller)
+            for inner in called.jobs.values():
+                graph.add(caller, inner, "reusable-workflow", ref.node)
+                for edge in list(graph.direct_upstream(caller)):
+                    if edge.kind == "needs":
+                        graph.add(inner, edge.upstream, "needs", edge.via)

@@ -1,0 +1,288 @@
+"""The common model every rule reads: Project -> Pipeline -> Job -> Step.
+
+Platform parsers (``pipelint.parsers.*``) build it; rules only read it. Names are
+platform-neutral so that GitHub Actions, GitLab CI and Azure Pipelines fit the same
+shapes: a GitLab stage or an Azure stage is a :class:`Stage`, a GitHub job, a GitLab job
+and an Azure job or deployment job are each a :class:`Job`, and so on. Every object keeps
+the YAML nodes it came from, so a rule can point at the exact key or value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from .source import SourceFile
+from .yamltree import Document, Mapping, Scalar, YNode
+
+
+@dataclass(eq=False)
+class LoadProblem:
+    """Why a file could not be read into the model (becomes PL001)."""
+
+    file: SourceFile
+    message: str
+    line: int = 0  # 0-based, like YAML marks
+    column: int = 0
+    offset: int = 0
+    #: For duplicate keys: the first occurrence (a related location).
+    related_node: YNode | None = None
+    node: YNode | None = None
+
+
+@dataclass(eq=False)
+class Trigger:
+    """An event that starts a pipeline (``push``, ``pull_request``, ``workflow_run``...)."""
+
+    event: str
+    node: YNode | None  # the key node naming the event
+    config: YNode | None = None  # its filters (branches, types, workflows...)
+
+
+@dataclass(eq=False)
+class Environment:
+    """A deployment target a job declares (GitHub/GitLab ``environment:``, Azure)."""
+
+    name: str
+    node: YNode  # the value node (string or mapping) of ``environment:``
+    name_node: YNode | None = None
+    url: str | None = None
+    #: The name contains an expression (``${{ inputs.env }}``): not known statically.
+    dynamic: bool = False
+
+
+@dataclass(eq=False)
+class Script:
+    """Shell (or other) code a step runs, with its place in the file."""
+
+    text: str
+    node: Scalar
+    file: SourceFile
+    shell: str | None = None
+    #: The language the platform runs it with: "shell", "pwsh", "javascript", ...
+    language: str = "shell"
+
+    def span(self, start: int, end: int):
+        """Span of ``text[start:end]`` in the file."""
+        return self.file.scalar_span(self.node, start, end)
+
+
+@dataclass(eq=False)
+class ActionRef:
+    """``uses:`` of a step or a job: an action, a reusable workflow or a docker image."""
+
+    raw: str
+    node: Scalar
+    kind: str  # "repository", "local", "docker"
+    owner: str = ""
+    repo: str = ""
+    path: str = ""  # sub-path inside the repository, or the local path
+    ref: str | None = None
+    #: For local references: the resolved path relative to the repository root and whether it exists.
+    resolved: str | None = None
+    exists: bool | None = None
+
+    @property
+    def name(self) -> str:
+        """``owner/repo[/path]`` without the ref."""
+        base = f"{self.owner}/{self.repo}"
+        return f"{base}/{self.path}" if self.path else base
+
+
+@dataclass(eq=False)
+class Step:
+    index: int
+    node: Mapping
+    file: SourceFile
+    #: The job that runs it; None for the steps of a composite action.
+    job: Job | None = None
+    id: str | None = None
+    name: str | None = None
+    uses: ActionRef | None = None
+    script: Script | None = None
+    #: ``with:`` inputs (GitHub), ``inputs:`` (Azure tasks)
+    inputs: Mapping | None = None
+    env: Mapping | None = None
+    condition: Scalar | None = None
+    continue_on_error: YNode | None = None
+
+    @property
+    def label(self) -> str:
+        if self.name:
+            return f"step '{self.name}'"
+        if self.id:
+            return f"step '{self.id}'"
+        if self.uses:
+            return f"step {self.index + 1} ({self.uses.raw})"
+        return f"step {self.index + 1}"
+
+
+@dataclass(eq=False)
+class Needs:
+    """One upstream dependency a job names explicitly."""
+
+    job_id: str
+    node: Scalar
+    optional: bool = False
+
+
+@dataclass(eq=False)
+class Job:
+    id: str
+    key_node: Scalar  # the job's key (where job-level findings point)
+    node: YNode  # its body
+    pipeline: Pipeline
+    name: str | None = None
+    stage: str | None = None
+    environment: Environment | None = None
+    needs: list[Needs] = field(default_factory=list)
+    #: ``needs`` given explicitly (GitLab ``needs: []`` differs from no ``needs``)
+    needs_declared: bool = False
+    condition: Scalar | None = None
+    concurrency: YNode | None = None
+    timeout: YNode | None = None
+    permissions: YNode | None = None
+    runs_on: YNode | None = None
+    steps: list[Step] = field(default_factory=list)
+    #: A reusable workflow / template this job calls instead of having steps.
+    uses: ActionRef | None = None
+    inputs: Mapping | None = None
+    env: Mapping | None = None
+    strategy: YNode | None = None
+
+    @property
+    def label(self) -> str:
+        if self.name and self.name != self.id:
+            return f"job '{self.id}' ({self.name})"
+        return f"job '{self.id}'"
+
+    @property
+    def file(self) -> SourceFile:
+        return self.pipeline.file
+
+    def key_span(self):
+        return self.file.node_span(self.key_node)
+
+
+@dataclass(eq=False)
+class Stage:
+    """An ordered group of jobs (GitLab stages, Azure stages)."""
+
+    name: str
+    node: YNode | None
+    jobs: list[Job] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Pipeline:
+    """One pipeline definition file (a workflow, a ``.gitlab-ci.yml``, an Azure pipeline)."""
+
+    platform: str  # "github", "gitlab", "azure"
+    file: SourceFile
+    document: Document
+    root: Mapping
+    name: str | None = None
+    name_node: Scalar | None = None
+    triggers: list[Trigger] = field(default_factory=list)
+    triggers_node: YNode | None = None
+    jobs: dict[str, Job] = field(default_factory=dict)
+    stages: list[Stage] = field(default_factory=list)
+    permissions: YNode | None = None
+    permissions_key: Scalar | None = None
+    concurrency: YNode | None = None
+    env: Mapping | None = None
+    #: "workflow" or "reusable-workflow" (has ``workflow_call``) for GitHub.
+    kind: str = "workflow"
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.file.path
+
+    def trigger(self, event: str) -> Trigger | None:
+        for t in self.triggers:
+            if t.event == event:
+                return t
+        return None
+
+    @property
+    def events(self) -> set[str]:
+        return {t.event for t in self.triggers}
+
+
+@dataclass(eq=False)
+class Action:
+    """A GitHub action metadata file (``action.yml``): composite, docker or JavaScript."""
+
+    file: SourceFile
+    document: Document
+    root: Mapping
+    name: str | None = None
+    using: str | None = None
+    using_node: Scalar | None = None
+    #: The steps of a composite action (``runs.steps``).
+    steps: list[Step] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class ParsedFile:
+    """A file the classifier recognised, with what its parser made of it."""
+
+    file: SourceFile
+    kind: str  # classifier kind: "github-workflow", "github-action", ...
+    platform: str
+    documents: list[Document] = field(default_factory=list)
+    pipeline: Pipeline | None = None
+    action: Action | None = None
+    problems: list[LoadProblem] = field(default_factory=list)
+    #: Line -> [suppression comments]; filled by the engine.
+    comments: list = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Project:
+    """Every parsed file and the indexes that cross files."""
+
+    root: str
+    files: list[ParsedFile] = field(default_factory=list)
+    _graph: object = None
+
+    @property
+    def pipelines(self) -> Iterator[Pipeline]:
+        for f in self.files:
+            if f.pipeline is not None:
+                yield f.pipeline
+
+    @property
+    def actions(self) -> Iterator[Action]:
+        for f in self.files:
+            if f.action is not None:
+                yield f.action
+
+    def pipelines_of(self, platform: str) -> Iterator[Pipeline]:
+        return (p for p in self.pipelines if p.platform == platform)
+
+    def jobs(self) -> Iterator[Job]:
+        for p in self.pipelines:
+            yield from p.jobs.values()
+
+    def steps(self) -> Iterator[Step]:
+        """Every step: those of jobs and those of composite actions."""
+        for job in self.jobs():
+            yield from job.steps
+        for action in self.actions:
+            yield from action.steps
+
+    def file_by_path(self, path: str) -> ParsedFile | None:
+        for f in self.files:
+            if f.file.path == path:
+                return f
+        return None
+
+    @property
+    def graph(self):
+        """The cross-file job graph, built once on first use."""
+        if self._graph is None:
+            from .graph import JobGraph
+
+            self._graph = JobGraph.build(self)
+        return self._graph

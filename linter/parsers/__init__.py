@@ -1,0 +1,17 @@
+"""Platform parsers: confirmed files -> model objects. One module per platform."""
+
+from __future__ import annotations
+
+from ..model import ParsedFile
+from . import github
+
+
+def build_model(parsed: ParsedFile) -> None:
+    """Fill ``parsed.pipeline`` / ``parsed.action`` from its first document."""
+    if not parsed.documents:
+        return
+    document = parsed.documents[0]
+    if parsed.kind == "github-workflow":
+        parsed.pipeline = github.parse_workflow(parsed.file, document)
+    elif parsed.kind == "github-action":
+        parsed.action = github.parse_action(parsed.file, document)

@@ -1,0 +1,60 @@
+"""``--format json``: a stable, documented shape (version 1; see README)."""
+
+from __future__ import annotations
+
+import json
+
+
+def _fix(fix) -> dict | None:
+    if fix is None:
+        return None
+    return {
+        "description": fix.description,
+        "applicability": str(fix.applicability),
+        "edits": [{"path": e.path, "start": e.start, "end": e.end, "text": e.text} for e in fix.edits],
+    }
+
+
+def diagnostic_dict(d) -> dict:
+    return {
+        "code": d.code,
+        "name": d.name,
+        "severity": str(d.severity),
+        "message": d.message,
+        "path": d.path,
+        "line": d.span.start.line,
+        "column": d.span.start.column,
+        "end_line": d.span.end.line,
+        "end_column": d.span.end.column,
+        "related": [
+            {
+                "path": r.span.path,
+                "line": r.span.start.line,
+                "column": r.span.start.column,
+                "end_line": r.span.end.line,
+                "end_column": r.span.end.column,
+                "message": r.message,
+            }
+            for r in d.related
+        ],
+        "fix": _fix(d.fix),
+        "help": d.help_uri,
+    }
+
+
+def render(result, stream) -> None:
+    payload = {
+        "version": 1,
+        "diagnostics": [diagnostic_dict(d) for d in result.active],
+        "suppressed": [
+            dict(diagnostic_dict(d), justification=d.suppression.justification)
+            for d in result.diagnostics
+            if d.suppression is not None
+        ],
+        "files": result.files,
+        "internal_errors": [
+            {"rule": e.rule, "path": e.path, "message": e.message} for e in result.internal_errors
+        ],
+    }
+    json.dump(payload, stream, indent=2, ensure_ascii=False)
+    stream.write("\n")

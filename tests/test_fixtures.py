@@ -1,0 +1,58 @@
+"""Every rule's fixtures: ``fixtures/<CODE>/bad/<case>/`` and ``fixtures/<CODE>/good/<case>/``.
+
+Each case folder is a small repository. A bad case has ``expected.txt`` listing the
+findings of that rule exactly, one per line as ``path:line:column: CODE``; a good case
+must produce no finding of that rule. Only the rule under test is enabled.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import FIXTURES, findings, run_lint
+
+
+def _cases():
+    for rule_dir in sorted(p for p in FIXTURES.iterdir() if p.is_dir() and p.name.startswith("PL")):
+        for verdict in ("bad", "good"):
+            folder = rule_dir / verdict
+            if folder.is_dir():
+                for case in sorted(p for p in folder.iterdir() if p.is_dir()):
+                    yield pytest.param(rule_dir.name, verdict, case, id=f"{rule_dir.name}-{verdict}-{case.name}")
+
+
+def _expected(case) -> list[tuple[str, int, int, str]]:
+    out = []
+    for raw in (case / "expected.txt").read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        location, code = line.rsplit(":", 1)
+        path, row, col = location.rsplit(":", 2)
+        out.append((path, int(row), int(col), code.strip()))
+    return sorted(out)
+
+
+@pytest.mark.parametrize("code, verdict, case", list(_cases()))
+def test_fixture(code, verdict, case, registry):
+    result = run_lint(case, select=[code], registry=registry)
+    assert not result.internal_errors, result.internal_errors[0].traceback
+    got = findings(result, code)
+    if verdict == "good":
+        assert got == [], f"{case} must stay quiet for {code}"
+    else:
+        expected = _expected(case)
+        assert expected, f"{case}/expected.txt lists no finding"
+        assert got == expected
+
+
+def test_every_rule_has_bad_and_good_fixtures(registry):
+    missing = []
+    for rule in registry.rules:
+        if not rule.origin.startswith("pipelint.rules"):
+            continue
+        for verdict in ("bad", "good"):
+            folder = FIXTURES / rule.code / verdict
+            if not folder.is_dir() or not any(p.is_dir() for p in folder.iterdir()):
+                missing.append(f"{rule.code}/{verdict}")
+    assert not missing, f"rules without fixtures: {missing}"
