@@ -8,6 +8,7 @@ inline suppressions. Reporters get the finished :class:`LintResult`.
 
 from __future__ import annotations
 
+import gc
 import os
 import traceback
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from .parsers import build_model
 from .registry import Registry
 from .rule import Rule, RuleContext
 from .source import SourceFile
-from .yamltree import YamlError, decode, load_documents
+from .yamltree import YamlError, composing, decode, load_documents
 
 
 @dataclass
@@ -136,14 +137,28 @@ def rule_options(rule: type[Rule], settings: Settings) -> dict:
 
 
 def lint(paths: list[str], settings: Settings, registry: Registry, cwd: str | None = None) -> LintResult:
+    # The model is a large graph of small objects that lives for the whole run and has
+    # (almost) no reference cycles: the cyclic collector would re-scan it again and again
+    # while files are read (measured: 4x the parse time on the corpus). Pause it.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _lint(paths, settings, registry, cwd)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _lint(paths: list[str], settings: Settings, registry: Registry, cwd: str | None) -> LintResult:
     cwd = cwd or os.getcwd()
     notices: list[str] = []
     candidates = discovery.collect(paths, settings.exclude, notices)
     project = Project(root=cwd)
-    for candidate in candidates:
-        parsed = read_file(candidate, settings, cwd, notices)
-        if parsed is not None:
-            project.files.append(parsed)
+    with composing():
+        for candidate in candidates:
+            parsed = read_file(candidate, settings, cwd, notices)
+            if parsed is not None:
+                project.files.append(parsed)
     return run_rules(project, settings, registry, notices)
 
 

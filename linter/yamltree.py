@@ -14,6 +14,7 @@ position instead of exhausting the stack or memory.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from typing import Iterator, Union
@@ -37,17 +38,37 @@ class YamlError(Exception):
 
 
 class Node:
-    __slots__ = ("tag", "start_line", "start_col", "start_index", "end_line", "end_col", "end_index")
+    """Base of the tree. The composers build these directly (see :func:`_our_nodes`), so
+    the constructors take ruamel's node-class arguments; marks are kept as given and read
+    through the position properties."""
 
-    tag: str | None
+    __slots__ = ("tag", "start_mark", "end_mark", "anchor", "comment")
 
-    def _set_marks(self, start, end) -> None:
-        self.start_line = start.line
-        self.start_col = start.column
-        self.start_index = start.index
-        self.end_line = end.line
-        self.end_col = end.column
-        self.end_index = end.index
+    id = ""
+
+    @property
+    def start_line(self) -> int:
+        return self.start_mark.line
+
+    @property
+    def start_col(self) -> int:
+        return self.start_mark.column
+
+    @property
+    def start_index(self) -> int:
+        return self.start_mark.index
+
+    @property
+    def end_line(self) -> int:
+        return self.end_mark.line
+
+    @property
+    def end_col(self) -> int:
+        return self.end_mark.column
+
+    @property
+    def end_index(self) -> int:
+        return self.end_mark.index
 
 
 class Scalar(Node):
@@ -55,10 +76,15 @@ class Scalar(Node):
 
     __slots__ = ("value", "style")
 
-    def __init__(self, value: str, style: str, tag: str | None):
-        self.value = value
-        self.style = style
+    id = "scalar"
+
+    def __init__(self, tag, value, start_mark=None, end_mark=None, style=None, comment=None, anchor=None):
         self.tag = tag
+        self.value = value
+        self.start_mark = start_mark
+        self.end_mark = end_mark
+        self.style = style or ""
+        self.anchor = anchor
 
     @property
     def plain(self) -> bool:
@@ -75,13 +101,23 @@ class Scalar(Node):
 
 
 class Mapping(Node):
-    """A mapping; ``pairs`` keeps order, ``get`` looks keys up by their text."""
+    """A mapping; ``pairs`` keeps order, ``get`` looks keys up by their text.
 
-    __slots__ = ("pairs", "_index")
+    ``value`` is the raw pair list the composer fills; ``pairs``/``_index`` are built from it
+    once the document is composed (duplicates resolved, ``<<`` merges applied)."""
 
-    def __init__(self, tag: str | None):
+    __slots__ = ("value", "flow_style", "pairs", "_index")
+
+    id = "mapping"
+
+    def __init__(self, tag, value=None, start_mark=None, end_mark=None, flow_style=None, comment=None, anchor=None):
         self.tag = tag
-        self.pairs: list[tuple[Scalar | Node, YNode]] = []
+        self.value = [] if value is None else value
+        self.start_mark = start_mark
+        self.end_mark = end_mark
+        self.flow_style = flow_style
+        self.anchor = anchor
+        self.pairs: list = self.value
         self._index: dict[str, int] = {}
 
     def get(self, key: str, default=None):
@@ -111,20 +147,41 @@ class Mapping(Node):
 
 
 class Sequence(Node):
-    __slots__ = ("items",)
+    __slots__ = ("value", "flow_style")
 
-    def __init__(self, tag: str | None):
+    id = "sequence"
+
+    def __init__(self, tag, value=None, start_mark=None, end_mark=None, flow_style=None, comment=None, anchor=None):
         self.tag = tag
-        self.items: list[YNode] = []
+        self.value = [] if value is None else value
+        self.start_mark = start_mark
+        self.end_mark = end_mark
+        self.flow_style = flow_style
+        self.anchor = anchor
+
+    @property
+    def items(self) -> list:
+        return self.value
 
     def __iter__(self):
-        return iter(self.items)
+        return iter(self.value)
 
     def __len__(self) -> int:
-        return len(self.items)
+        return len(self.value)
 
     def __repr__(self) -> str:
-        return f"Sequence(len={len(self.items)}@{self.start_line + 1})"
+        return f"Sequence(len={len(self.value)}@{self.start_line + 1})"
+
+
+class Mark:
+    """A position made by pipelint (marks otherwise come from the parser)."""
+
+    __slots__ = ("line", "column", "index")
+
+    def __init__(self, line: int, column: int, index: int):
+        self.line = line
+        self.column = column
+        self.index = index
 
 
 YNode = Union[Scalar, Mapping, Sequence]
@@ -265,11 +322,14 @@ def _compose_raw(text: str) -> list:
             del exc
         if depth > MAX_DEPTH:
             raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", mark.line, mark.column, mark.index)
+    import _ruamel_yaml
+
     parser = _c_parser()(text)
     try:
         docs = []
-        while parser.check_node():
-            docs.append(parser.get_node())
+        with _our_nodes(_ruamel_yaml):
+            while parser.check_node():
+                docs.append(parser.get_node())
         return docs
     except Exception as c_error:
         # ruamel's C parser rejects some YAML that libyaml and the pure parser accept
@@ -331,97 +391,112 @@ def _compose_pure(text: str) -> list:
         def processing_version(self):
             return (1, 2)
 
+    import ruamel.yaml.composer as composer_module
+
     loader = _Loader(text)
     composer = loader._composer
     docs = []
-    while composer.check_node():
-        docs.append(composer.get_node())
+    with _our_nodes(composer_module):
+        while composer.check_node():
+            docs.append(composer.get_node())
     return docs
 
 
-_STYLE = {None: "", "": "", "'": "'", '"': '"', "|": "|", ">": ">"}
+@contextlib.contextmanager
+def _our_nodes(*modules):
+    """Let the composers build pipelint's node classes directly.
+
+    ruamel's node classes wrap every tag in a ``Tag`` object, which costs more than the C
+    parse itself; the composers look their node classes up as module globals, so they are
+    swapped for ours while pipelint composes, then put back. Swapping is not free, so
+    :func:`composing` lets a caller keep them swapped over many files (nested uses are
+    no-ops).
+    """
+    saved = [(m, m.ScalarNode, m.SequenceNode, m.MappingNode) for m in modules if m.ScalarNode is not Scalar]
+    for m, *_ in saved:
+        m.ScalarNode, m.SequenceNode, m.MappingNode = Scalar, Sequence, Mapping
+    try:
+        yield
+    finally:
+        for m, scalar, sequence, mapping in saved:
+            m.ScalarNode, m.SequenceNode, m.MappingNode = scalar, sequence, mapping
 
 
-class _Converter:
-    """ruamel nodes -> our nodes; aliases share the converted object (no expansion)."""
+def composing():
+    """Context manager: compose many files with pipelint's nodes (see :func:`_our_nodes`)."""
+    import _ruamel_yaml
+    import ruamel.yaml.composer as composer_module
+
+    return _our_nodes(_ruamel_yaml, composer_module)
+
+
+class _Finalizer:
+    """Index mappings, record duplicate keys, apply ``<<`` merges, bound size and depth.
+
+    Aliased nodes are visited once (their size is memoised), so an alias bomb is detected
+    from its expanded size without being expanded.
+    """
 
     def __init__(self):
-        self.memo: dict[int, YNode] = {}
         self.sizes: dict[int, int] = {}
         self.duplicates: list = []
 
-    def convert(self, node, depth: int = 0) -> YNode:
-        memo = self.memo.get(id(node))
-        if memo is not None:
-            return memo
+    def visit(self, node, depth: int = 0) -> int:
+        known = self.sizes.get(id(node))
+        if known is not None:
+            return known
         if depth > MAX_DEPTH:
             mark = node.start_mark
             raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", mark.line, mark.column, mark.index)
         tag = node.tag
-        if tag is not None and not isinstance(tag, str):  # ruamel Tag objects in the pure parser
+        if tag is not None and not isinstance(tag, str):  # a ruamel Tag (pure parser)
             tag = getattr(tag, "value", None) or str(tag)
-        if tag in ("None", "?", "!"):
-            tag = None
-        kind = node.id
-        if kind == "scalar":
-            out = Scalar(node.value, _STYLE.get(node.style, ""), tag)
-            out._set_marks(node.start_mark, node.end_mark)
-            self.memo[id(node)] = out
-            self.sizes[id(out)] = 1
-            return out
-        if kind == "sequence":
-            seq = Sequence(tag)
-            seq._set_marks(node.start_mark, node.end_mark)
-            self.memo[id(node)] = seq
-            size = 1
-            for child in node.value:
-                item = self.convert(child, depth + 1)
-                seq.items.append(item)
-                size += self.sizes[id(item)]
-            self._check_size(size, node)
-            self.sizes[id(seq)] = size
-            return seq
-        mapping = Mapping(tag)
-        mapping._set_marks(node.start_mark, node.end_mark)
-        self.memo[id(node)] = mapping
+        node.tag = None if tag in ("None", "?", "!", "") else tag
+        self.sizes[id(node)] = 1  # provisional: a recursive alias counts once
+        if isinstance(node, Scalar):
+            return 1
         size = 1
-        merges = []
-        for key_node, value_node in node.value:
-            key = self.convert(key_node, depth + 1)
-            value = self.convert(value_node, depth + 1)
-            size += self.sizes[id(key)] + self.sizes[id(value)]
-            text = key_text(key)
-            if isinstance(key, Scalar) and text == "<<" and key.plain and key.tag is None:
-                merges.append(value)
-                continue
-            previous = mapping._index.get(text)
-            if previous is not None:
-                self.duplicates.append((key, mapping.pairs[previous][0]))
-                mapping.pairs[previous] = (key, value)  # last one wins, as in most loaders
-                continue
-            mapping._index[text] = len(mapping.pairs)
-            mapping.pairs.append((key, value))
-        for merge in merges:  # explicit keys win; earlier merge sources win over later
-            sources = merge.items if isinstance(merge, Sequence) else [merge]
-            for source in sources:
-                if isinstance(source, Mapping):
-                    for text, key, value in source.items():
-                        if text not in mapping._index:
-                            mapping._index[text] = len(mapping.pairs)
-                            mapping.pairs.append((key, value))
-        self._check_size(size, node)
-        self.sizes[id(mapping)] = size
-        return mapping
-
-    def _check_size(self, size: int, node) -> None:
+        if isinstance(node, Sequence):
+            for child in node.value:
+                size += self.visit(child, depth + 1)
+        else:
+            size += self._mapping(node, depth)
         if size > MAX_EXPANDED_NODES:
             mark = node.start_mark
             raise YamlError(
-                f"aliases expand to more than {MAX_EXPANDED_NODES:,} nodes (an alias bomb?)",
-                mark.line,
-                mark.column,
-                mark.index,
+                f"aliases expand to more than {MAX_EXPANDED_NODES:,} nodes (an alias bomb?)", mark.line, mark.column, mark.index
             )
+        self.sizes[id(node)] = size
+        return size
+
+    def _mapping(self, mapping: Mapping, depth: int) -> int:
+        size = 0
+        pairs: list = []
+        index: dict[str, int] = {}
+        merges = []
+        for key, value in mapping.value:
+            size += self.visit(key, depth + 1) + self.visit(value, depth + 1)
+            text = key_text(key)
+            if text == "<<" and isinstance(key, Scalar) and key.plain and key.tag is None:
+                merges.append(value)
+                continue
+            previous = index.get(text)
+            if previous is not None:
+                self.duplicates.append((key, pairs[previous][0]))
+                pairs[previous] = (key, value)  # the last one wins, as in most loaders
+                continue
+            index[text] = len(pairs)
+            pairs.append((key, value))
+        for merge in merges:  # explicit keys win; earlier merge sources win over later ones
+            for source in merge.value if isinstance(merge, Sequence) else [merge]:
+                if isinstance(source, Mapping):
+                    for text, key, value in source.items():
+                        if text not in index:
+                            index[text] = len(pairs)
+                            pairs.append((key, value))
+        mapping.pairs = pairs
+        mapping._index = index
+        return size
 
 
 def load_documents(text: str) -> list[Document]:
@@ -435,11 +510,12 @@ def load_documents(text: str) -> list[Document]:
     except Exception as exc:
         raise _error_from_marked(exc) from None
     documents = []
-    converter = _Converter()
-    for i, raw in enumerate(raw_docs):
-        converter.duplicates = []
-        root = converter.convert(raw) if raw is not None else None
-        documents.append(Document(root, i, converter.duplicates))
+    finalizer = _Finalizer()
+    for i, root in enumerate(raw_docs):
+        finalizer.duplicates = []
+        if root is not None:
+            finalizer.visit(root)
+        documents.append(Document(root, i, finalizer.duplicates))
     return documents
 
 
