@@ -101,7 +101,8 @@ def _lint_command(argv: list[str]) -> int:
         if args.fail_on:
             settings.fail_on = Severity.parse(args.fail_on)
         registry = _registry()
-        for selector in settings.select + settings.extend_select + settings.ignore + list(settings.severity):
+        per_file = [sel for selectors in settings.per_file_ignores.values() for sel in selectors]
+        for selector in settings.select + settings.extend_select + settings.ignore + list(settings.severity) + per_file:
             if not registry.is_known(selector):
                 raise ConfigError(f"unknown rule selector {selector!r} (see 'pipelint rules')")
     except (ConfigError, RegistryError) as exc:
@@ -133,6 +134,8 @@ def _lint_command(argv: list[str]) -> int:
     from .reporters import render
 
     color = {"auto": None, "always": True, "never": False}[args.color]
+    if color is None and os.environ.get("NO_COLOR"):  # https://no-color.org: no styling at all
+        color = False
     try:
         if args.output:
             with open(args.output, "w", encoding="utf-8", newline="\n") as fh:
@@ -150,11 +153,13 @@ def _lint_command(argv: list[str]) -> int:
         return EXIT_USAGE
 
     if result.internal_errors:
-        if args.format != "text":
+        if args.format != "text" or args.output:  # not already shown on the terminal
             for e in result.internal_errors:
                 _err(f"internal error in {e.rule} on {e.path or 'the project'}: {e.message}")
                 if args.verbose:
                     sys.stderr.write(e.traceback)
+        if not args.verbose:
+            _err("run with --verbose for the traceback, and please report it")
         return EXIT_INTERNAL
     if args.exit_zero:
         return EXIT_CLEAN

@@ -19,8 +19,14 @@ from .diagnostics import Severity
 
 CONFIG_FILES = (".pipelint.toml", "pipelint.toml", "pyproject.toml")
 
-DEFAULT_PRODUCTION = [r"^(?!.*\b(?:pre|non)[-_ ]?prod)(?:.*[-_/.: ])?(?:prod|production|live)(?:[-_/.: ].*)?$"]
-DEFAULT_STAGING = [r"^(?:.*[-_/.: ])?(?:stag|staging|stage|preprod|pre-prod|pre_prod|uat|qa)(?:[-_/.: ].*)?$"]
+#: A word (prod, production, live) standing alone or between separators, unless a
+#: segment says pre-prod / non-prod (``app_non_prod`` included: ``_`` is a separator).
+DEFAULT_PRODUCTION = [
+    r"^(?!(?:.*[-_/.: ])?(?:pre|non)[-_ ]?prod)(?:.*[-_/.: ])?(?:prod|production|live)(?:[-_/.: ].*)?$"
+]
+DEFAULT_STAGING = [
+    r"^(?:.*[-_/.: ])?(?:stag|staging|stage|preprod|pre-prod|pre_prod|pre[-_]?production|uat|qa)(?:[-_/.: ].*)?$"
+]
 
 
 class ConfigError(Exception):
@@ -88,8 +94,25 @@ def _schema() -> dict:
     return json.loads(text)
 
 
+_TABLE = re.compile(r"^\s*\[(?!\[)\s*([^\[\]]+?)\s*\]\s*(?:#.*)?$")
+
+
+def _dotted(text: str) -> list[str]:
+    """``tool.pipelint."per-file-ignores"`` -> its key parts."""
+    return [a or b or c for a, b, c in re.findall(r'"([^"]*)"|\'([^\']*)\'|([^.\s"\']+)', text)]
+
+
+def _key_at(name: str) -> re.Pattern:
+    name = re.escape(name)
+    return re.compile(rf'^\s*(?:"{name}"|\'{name}\'|{name})\s*[.=]')
+
+
 def _line_of(path: str, key_path: list) -> int | None:
-    """Best-effort line of a key in a TOML file (tomllib keeps no positions)."""
+    """Best-effort line of a key in a TOML file (tomllib keeps no positions).
+
+    Only lines of pipelint's own table count (``[tool.pipelint]`` and its sub-tables in a
+    pyproject.toml): other tools' tables often use the same key names (``select``).
+    """
     keys = [str(k) for k in key_path if not isinstance(k, int)]
     if not keys:
         return None
@@ -98,12 +121,27 @@ def _line_of(path: str, key_path: list) -> int | None:
             lines = fh.read().splitlines()
     except OSError:
         return None
-    last = re.escape(keys[-1])
-    pattern = re.compile(rf'^\s*(?:"{last}"|\'{last}\'|{last})\s*=')
-    table = re.compile(rf"^\s*\[[^\]]*\b{last}\b[^\]]*\]")
-    for i, line in enumerate(lines, 1):
-        if pattern.match(line) or table.match(line):
-            return i
+    headers = {i: _dotted(m[1]) for i, line in enumerate(lines) if (m := _TABLE.match(line))}
+    base = ["tool", "pipelint"] if any(h[:2] == ["tool", "pipelint"] for h in headers.values()) else []
+    table: list[str] = []
+    in_array_table = False
+    for i, line in enumerate(lines):
+        if i in headers:
+            table, in_array_table = headers[i], False
+            if table == base + keys:  # the key is a table of its own: [tool.pipelint.rules.PL101]
+                return i + 1
+            continue
+        if line.lstrip().startswith("[["):
+            in_array_table = True
+            continue
+        if in_array_table or table[: len(base)] != base:
+            continue
+        rel = table[len(base) :]
+        if keys[: len(rel)] != rel or len(rel) >= len(keys):
+            continue
+        # `key = ...`, a dotted `severity.PL101 = ...` or an inline `severity = { PL101 = ... }`
+        if _key_at(keys[len(rel)]).match(line) and (len(rel) + 1 == len(keys) or keys[-1] in line):
+            return i + 1
     return None
 
 
@@ -145,11 +183,14 @@ def settings_from(data: dict, source: str | None = None) -> Settings:
         s.fail_on = Severity.parse(data["fail-on"])
     if "max-file-size" in data:
         s.max_file_size = int(data["max-file-size"])
-    for pattern in s.production_environments + s.staging_environments:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ConfigError(f"{source or 'configuration'}: invalid regex {pattern!r}: {exc}") from None
+    for key in ("production-environments", "staging-environments"):
+        for pattern in data.get(key, ()):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                line = _line_of(source, [key]) if source else None
+                where = f"{source}:{line}" if line else source or "configuration"
+                raise ConfigError(f"{where}: invalid configuration: {key}: invalid regex {pattern!r}: {exc}") from None
     return s
 
 

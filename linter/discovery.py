@@ -62,11 +62,17 @@ class _Ignores:
 SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".pipelint_cache"}
 
 
-def walk(root: str, exclude: list[str] | None = None, notices: list[str] | None = None) -> list[Candidate]:
-    """Candidates below ``root`` in a stable (sorted) order."""
+def walk(
+    root: str, exclude: list[str] | None = None, notices: list[str] | None = None, exclude_base: str | None = None
+) -> list[Candidate]:
+    """Candidates below ``root`` in a stable (sorted) order.
+
+    ``exclude`` patterns are anchored at ``exclude_base`` (the config file's folder), so
+    that ``/vendor`` means the same folder whichever sub-folder is linted.
+    """
     root = os.path.abspath(root)
     real_root = os.path.realpath(root)
-    ignores = _Ignores(root, exclude or [])
+    ignores = _Ignores(os.path.abspath(exclude_base or root), exclude or [])
     out: list[Candidate] = []
     visited: set[str] = set()
 
@@ -106,7 +112,9 @@ def walk(root: str, exclude: list[str] | None = None, notices: list[str] | None 
                 visit(path, depth_layers + 1)
             elif is_file:
                 rel = os.path.relpath(path, root).replace(os.sep, "/")
-                kind = kind_for_path(rel)
+                # classified by the full path, like named files: `pipelint .github/workflows`
+                # walks a root below `.github`, whose files must still count as workflows
+                kind = kind_for_path(path.replace(os.sep, "/"))
                 if kind is None or ignores.ignored(path, False):
                     continue
                 out.append(Candidate(path, rel, kind))
@@ -117,17 +125,21 @@ def walk(root: str, exclude: list[str] | None = None, notices: list[str] | None 
     return out
 
 
-def collect(paths: list[str], exclude: list[str] | None = None, notices: list[str] | None = None) -> list[Candidate]:
+def collect(
+    paths: list[str], exclude: list[str] | None = None, notices: list[str] | None = None, exclude_base: str | None = None
+) -> list[Candidate]:
     """Candidates for every path argument; explicit files are kept even when ignored."""
     seen: set[str] = set()
     out: list[Candidate] = []
     for p in paths:
         if os.path.isdir(p):
-            found = walk(p, exclude, notices)
+            found = walk(p, exclude, notices, exclude_base)
         elif os.path.isfile(p):
             rel = p.replace(os.sep, "/")
             kind = kind_for_path(os.path.abspath(p).replace(os.sep, "/"))
             found = [Candidate(os.path.abspath(p), rel, kind, explicit=True)] if kind else []
+            if not kind and notices is not None:
+                notices.append(f"skipped {rel}: not a kind of file pipelint reads")
         else:
             if notices is not None:
                 notices.append(f"skipped {p}: no such file or directory")

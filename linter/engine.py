@@ -80,6 +80,8 @@ def read_file(candidate: discovery.Candidate, settings: Settings, cwd: str, noti
     try:
         text = decode(data)
     except YamlError as exc:
+        if exc.offset:  # not UTF-8: keep a readable text so the position can be reported
+            parsed.file.text = data.decode("utf-8", "replace").removeprefix("\ufeff")
         parsed.problems.append(LoadProblem(parsed.file, exc.message, exc.line, exc.column, exc.offset))
         return parsed
     parsed.file.text = text
@@ -152,7 +154,7 @@ def lint(paths: list[str], settings: Settings, registry: Registry, cwd: str | No
 def _lint(paths: list[str], settings: Settings, registry: Registry, cwd: str | None) -> LintResult:
     cwd = cwd or os.getcwd()
     notices: list[str] = []
-    candidates = discovery.collect(paths, settings.exclude, notices)
+    candidates = discovery.collect(paths, settings.exclude, notices, settings.base_dir)
     project = Project(root=cwd)
     with composing():
         for candidate in candidates:
@@ -179,7 +181,8 @@ def run_rules(project: Project, settings: Settings, registry: Registry, notices:
                 _run_one(rule, ctx, parsed.file.path, diagnostics, errors)
     _apply_severity(diagnostics, settings, registry)
     diagnostics = _apply_per_file_ignores(diagnostics, settings, registry, project.root)
-    diagnostics.extend(_apply_suppressions(diagnostics, project, registry, rules, settings))
+    unused = _apply_suppressions(diagnostics, project, registry, rules, settings)
+    diagnostics.extend(_apply_per_file_ignores(unused, settings, registry, project.root))
     diagnostics.sort(key=Diagnostic.sort_key)
     return LintResult(diagnostics, len(project.files), notices or [], errors, project, rules, project.root)
 
@@ -228,6 +231,10 @@ def _apply_per_file_ignores(diagnostics: list[Diagnostic], settings: Settings, r
     return kept
 
 
+def _breadth(s) -> float:
+    return float("inf") if s.whole_file else s.last_line - s.first_line
+
+
 def _apply_suppressions(diagnostics, project: Project, registry: Registry, rules, settings) -> list[Diagnostic]:
     """Mark suppressed diagnostics; return PL005 diagnostics for unused/unknown ignores."""
     by_path: dict[str, list] = {}
@@ -237,14 +244,19 @@ def _apply_suppressions(diagnostics, project: Project, registry: Registry, rules
     if not by_path:
         return []
     for d in diagnostics:
+        chosen = None
         for s in by_path.get(d.path, ()):
             if not s.covers(d.line):
                 continue
             hits = _matches(registry, s.selectors, d)
             if hits:
+                # every comment that covers the finding is used (none of them is stale);
+                # the justification shown is the most specific one's
                 s.used.update(hits)
-                d.suppression = Suppression(s.reason, s.span)
-                break
+                if chosen is None or _breadth(s) < _breadth(chosen):
+                    chosen = s
+        if chosen is not None:
+            d.suppression = Suppression(chosen.reason, chosen.span)
     pl005 = registry.by_code.get("PL005")
     if pl005 is None or pl005 not in rules:
         return []

@@ -61,10 +61,9 @@ class SourceFile:
         text = self.text
         while end > start and text[end - 1] in _WS:
             end -= 1
-        start_pos = Position(node.start_line + 1, node.start_col + 1, start)
-        if end == node.end_index:
-            return Span(self.path, start_pos, Position(node.end_line + 1, node.end_col + 1, end))
-        return Span(self.path, start_pos, self.position(end))
+        # lines come from the offsets, not from the parser's marks: YAML also breaks lines
+        # at U+2028, U+2029, U+0085 and a lone CR, which editors and GitHub do not
+        return Span(self.path, self.position(start), self.position(end))
 
     def line_text(self, line: int) -> str:
         starts = self.line_starts
@@ -97,23 +96,33 @@ class SourceFile:
         while i < target and s < end:
             c = value[i]
             t = text[s]
-            if t == c:
+            # escapes first: their first character may equal the value's character
+            if style == '"' and t == "\\":
+                letter = text[s + 1 : s + 2]
+                if letter in ("\n", "\r"):  # an escaped line break stands for nothing
+                    s += 3 if text[s + 1 : s + 3] == "\r\n" else 2
+                    continue
+                s += {"x": 4, "u": 6, "U": 10}.get(letter, 2)
+                i += 1
+            elif style == "'" and t == "'":  # '' stands for one quote
+                s += 2
+                i += 1
+            elif t == c:
                 i += 1
                 s += 1
             elif t in _WS:
                 s += 1
-            elif style == '"' and t == "\\":
-                letter = text[s + 1 : s + 2]
-                s += {"x": 4, "u": 6, "U": 10}.get(letter, 2)
-                i += 1
-            elif style == "'" and t == "'":
-                s += 1
             else:
                 i += 1
-        # land on the character itself, not on indentation before it
+        # land on the character itself, not on indentation (or an escaped line break) before it
         if i < len(value) and value[i] not in _WS:
-            while s < end and text[s] in _WS and text[s] != value[i]:
-                s += 1
+            while s < end:
+                if text[s] in _WS and text[s] != value[i]:
+                    s += 1
+                elif style == '"' and text[s] == "\\" and text[s + 1 : s + 2] in ("\n", "\r"):
+                    s += 2
+                else:
+                    break
         return s
 
     def scalar_span(self, node: Scalar, value_start: int, value_end: int) -> Span:
@@ -121,5 +130,14 @@ class SourceFile:
         start = self.scalar_offset(node, value_start)
         if value_end <= value_start:
             return self.span(start, start)
-        end = self.scalar_offset(node, value_end - 1) + 1
-        return self.span(start, end)
+        last = self.scalar_offset(node, value_end - 1)
+        return self.span(start, last + self._source_length(node, last))
+
+    def _source_length(self, node: Scalar, offset: int) -> int:
+        """How many characters of source text the value character at ``offset`` takes."""
+        text = self.text
+        if node.style == '"' and text[offset : offset + 1] == "\\":
+            return {"x": 4, "u": 6, "U": 10}.get(text[offset + 1 : offset + 2], 2)
+        if node.style == "'" and text[offset : offset + 2] == "''":
+            return 2
+        return 1

@@ -19,7 +19,10 @@ import re
 from dataclasses import dataclass
 from typing import Iterator, Union
 
-MAX_DEPTH = 500
+#: Real pipeline files nest fewer than 40 levels. The bound also keeps pipelint's own
+#: recursive walkers (the finalizer below: two frames a level; ``to_python``; schema
+#: validation) well inside Python's default recursion limit of 1,000 frames.
+MAX_DEPTH = 200
 MAX_EXPANDED_NODES = 2_000_000
 #: Above this many possible nesting openers the C composer (which recurses in C and can
 #: overflow the native stack) is only used after an event-level depth check.
@@ -221,10 +224,8 @@ def resolve_plain(text: str):
         except ValueError:
             return text
     if _FLOAT.match(text):
-        try:
-            return float(text.replace("inf", "Infinity").replace("Inf", "Infinity").replace("INF", "Infinity"))
-        except ValueError:
-            return text
+        # '.inf', '-.Inf', '.NaN': Python's float() wants the text without the dot
+        return float(text.replace(".", "", 1) if text.lstrip("+-")[1:].lower() in ("inf", "nan") else text)
     return text
 
 
@@ -235,6 +236,8 @@ def decode(data: bytes) -> str:
     """UTF-8 text without a byte-order mark; binary or non-UTF-8 data raises YamlError."""
     if b"\x00" in data[:8192]:
         raise YamlError("binary content (NUL byte): not a text file")
+    if data.startswith(b"\xef\xbb\xbf"):  # positions count from after the byte-order mark
+        data = data[3:]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -242,8 +245,6 @@ def decode(data: bytes) -> str:
         line = prefix.count("\n")
         col = len(prefix) - (prefix.rfind("\n") + 1)
         raise YamlError(f"invalid UTF-8 byte 0x{data[exc.start]:02x}: the file is not UTF-8 text", line, col, len(prefix)) from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
     return text
 
 
@@ -334,6 +335,11 @@ def _compose_raw(text: str) -> list:
     except Exception as c_error:
         # ruamel's C parser rejects some YAML that libyaml and the pure parser accept
         # (e.g. ``!reference [a, b]`` flow sequences in GitLab files): retry before failing.
+        # The pure parser is 10-50x slower, so a large file that is simply broken is not
+        # parsed twice (known C-only rejections get a higher limit).
+        known = any(m in str(c_error) for m in _C_ONLY_ERRORS)
+        if len(text) > (_PURE_FALLBACK_MAX_CHARS * 4 if known else _PURE_FALLBACK_MAX_CHARS):
+            raise _error_from_marked(c_error) from None
         try:
             return _compose_pure(text)
         except RecursionError:
@@ -342,8 +348,14 @@ def _compose_raw(text: str) -> list:
             raise _error_from_marked(c_error) from None
 
 
+#: Errors of the C parser on YAML that the pure parser (and the YAML spec) accept.
+_C_ONLY_ERRORS = ("found unexpected ':'", "found duplicate anchor")
+_PURE_FALLBACK_MAX_CHARS = 256 * 1024
+
+
 def _compose_pure(text: str) -> list:
     from ruamel.yaml.composer import Composer
+    from ruamel.yaml.docinfo import DocInfo
     from ruamel.yaml.parser import Parser
     from ruamel.yaml.reader import Reader
     from ruamel.yaml.scanner import Scanner
@@ -357,6 +369,7 @@ def _compose_pure(text: str) -> list:
             self._resolver = self
             self.max_depth = MAX_DEPTH + 50
             self.comment_handling = None
+            self.doc_infos = [DocInfo()]  # read by the scanner and parser for %YAML / %TAG
 
         @property
         def reader(self):
@@ -395,6 +408,7 @@ def _compose_pure(text: str) -> list:
 
     loader = _Loader(text)
     composer = loader._composer
+    composer.warn_double_anchors = False  # YAML allows redefining an anchor; no stderr noise
     docs = []
     with _our_nodes(composer_module):
         while composer.check_node():
@@ -503,7 +517,9 @@ def load_documents(text: str) -> list[Document]:
     """Every YAML document of ``text`` as positioned trees; raises YamlError."""
     try:
         raw_docs = _compose_raw(text)
-    except YamlError:
+    except YamlError as exc:
+        if 0 <= exc.offset < len(text) and text[exc.offset] == "\t" and "tab" not in exc.message:
+            exc.message += " (a tab character: YAML indentation must use spaces)"
         raise
     except RecursionError:
         raise YamlError(f"nesting deeper than {MAX_DEPTH} levels") from None
@@ -514,7 +530,11 @@ def load_documents(text: str) -> list[Document]:
     for i, root in enumerate(raw_docs):
         finalizer.duplicates = []
         if root is not None:
-            finalizer.visit(root)
+            try:
+                finalizer.visit(root)
+            except RecursionError:  # a caller already deep in the stack
+                mark = root.start_mark
+                raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", mark.line, mark.column, mark.index) from None
         documents.append(Document(root, i, finalizer.duplicates))
     return documents
 

@@ -1,16 +1,124 @@
-"""PL004 invalid-expression: NOT IMPLEMENTED YET (placeholder so the registry loads)."""
+"""PL004 invalid-expression."""
+
+from __future__ import annotations
 
 from pipelint.diagnostics import Severity
 from pipelint.rule import Rule
+from pipelint.yamltree import Mapping, Scalar, Sequence
 
 
 class InvalidExpression(Rule):
-    """Placeholder: being written."""
+    """## What it does
+    Parses every GitHub Actions expression — each `${{ }}` in any value, and the bare
+    `if:` conditions of jobs and steps — and reports the ones that do not parse: unknown
+    functions, wrong argument counts, double-quoted strings, unbalanced parentheses,
+    operators GitHub does not have, an unterminated `${{`.
+
+    ## Why is this bad?
+    GitHub evaluates expressions only when the job runs: a broken `if:` fails the run
+    (or the whole workflow) after merge, often on the one branch or event nobody tried,
+    such as the release that was supposed to ship.
+
+    ## Example
+    ```yaml
+    jobs:
+      deploy:
+        if: ${{ github.ref == "refs/heads/main" && startWith(github.ref, 'refs/tags') }}
+        runs-on: ubuntu-latest
+    ```
+
+    ## Use instead
+    ```yaml
+    jobs:
+      deploy:
+        if: ${{ github.ref == 'refs/heads/main' || startsWith(github.ref, 'refs/tags') }}
+        runs-on: ubuntu-latest
+    ```
+    """
 
     code = "PL004"
     name = "invalid-expression"
     severity = Severity.ERROR
     platforms = ("github",)
+    tags = ("correctness", "expressions")
+    precision = "very-high"
 
     def check(self, ctx):
-        return ()
+        parsed = ctx.file
+        if parsed.platform != "github" or not parsed.documents:
+            return
+        root = parsed.documents[0].root
+        conditions = set(id(n) for n in _conditions(parsed))
+        for path, node in _scalars(root):
+            value = node.value
+            if "${{" in value:
+                yield from self._embedded(parsed.file, node, path)
+            elif id(node) in conditions and node.plain or id(node) in conditions and node.style in ("'", '"'):
+                yield from self._bare_condition(parsed.file, node, path)
+
+    def _embedded(self, file, node: Scalar, path: str):
+        from pipelint.expressions.github import ExpressionError, find_expressions, parse
+
+        for e in find_expressions(node.value):
+            if e.end is None:
+                span = file.scalar_span(node, e.start, e.start + 3)
+                yield self.diagnostic(span, "unterminated expression: '${{' has no closing '}}'; close it or quote the text", logical_path=path)
+                continue
+            try:
+                parse(e.inner)
+            except ExpressionError as err:
+                at = e.inner_start + min(max(err.offset, 0), len(e.inner))
+                span = file.scalar_span(node, at, max(at + 1, e.end - 2) if at < e.end - 2 else at + 1)
+                yield self.diagnostic(span, _message(err), logical_path=path)
+
+    def _bare_condition(self, file, node: Scalar, path: str):
+        from pipelint.expressions.github import ExpressionError, parse
+
+        text = node.value
+        if not text.strip():
+            return
+        try:
+            parse(text)
+        except ExpressionError as err:
+            at = min(max(err.offset, 0), len(text))
+            span = file.scalar_span(node, at, max(at + 1, len(text.rstrip())))
+            yield self.diagnostic(span, _message(err), logical_path=path)
+
+
+def _message(err) -> str:
+    text = f"invalid expression: {err.message}; GitHub fails the run when it evaluates it"
+    return text if len(text) < 200 else text[:196].rstrip() + "..."
+
+
+def _conditions(parsed):
+    """``if:`` values of jobs and steps (GitHub reads them as expressions without ``${{ }}``)."""
+    if parsed.pipeline is not None:
+        for job in parsed.pipeline.jobs.values():
+            if job.condition is not None:
+                yield job.condition
+            for step in job.steps:
+                if step.condition is not None:
+                    yield step.condition
+    if parsed.action is not None:
+        for step in parsed.action.steps:
+            if step.condition is not None:
+                yield step.condition
+
+
+def _scalars(root, path: str = ""):
+    """(dotted path, scalar) for every scalar value, each aliased node once."""
+    seen: set[int] = set()
+    stack = [(path, root)]
+    while stack:
+        p, node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, Scalar):
+            yield p, node
+        elif isinstance(node, Mapping):
+            for text, _key, value in reversed(list(node.items())):
+                stack.append((f"{p}.{text}" if p else text, value))
+        elif isinstance(node, Sequence):
+            for i in range(len(node.value) - 1, -1, -1):
+                stack.append((f"{p}[{i}]", node.value[i]))

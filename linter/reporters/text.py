@@ -51,7 +51,7 @@ def render(result, stream, *, color: bool | None = None, verbose: bool = False) 
     console = Console(
         file=stream,
         force_terminal=force,
-        no_color=(color is False) or None,
+        no_color=None if color is None else not color,  # --color always wins over NO_COLOR
         highlight=False,
         soft_wrap=True,
         width=max(80, Console(file=stream).width) if stream.isatty() else 200,

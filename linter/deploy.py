@@ -1,0 +1,1085 @@
+"""Platform-neutral facts about deploy jobs, shared by the gate and promotion rules.
+
+What makes a job a *deploy job* and which target it deploys to is defined once here (the
+catalogue's "deploy job" and "targets production" conventions), so PL101, PL105-PL108,
+PL204 and PL506 agree, and GitLab and Azure jobs plug into the same functions:
+
+- :func:`is_deploy_job` — the job declares an environment, or a step runs a deploy
+  command (:data:`DEPLOY_COMMANDS`), or a step uses a deploying action or task
+  (:data:`DEPLOY_ACTIONS`), or (with a project) it calls a local reusable workflow that
+  contains a deploy job;
+- :func:`targets_production` / :func:`targets_staging` — by the environment name when
+  the job declares one; otherwise by the job id/name, the target arguments of its deploy
+  commands (``-n production``, ``--namespace=prod``, ``k8s/production/``,
+  ``deploy.sh production``), the target inputs of its deploying actions, and, for a job
+  calling a reusable workflow, its environment-like ``with:`` inputs;
+- :func:`deploy_commands` — every deploy command with its position (step, command words,
+  start and end offsets inside the step's script text) so rules can point into scripts.
+
+An environment whose name is an expression (``environment: ${{ inputs.env }}``,
+``${{ matrix.env }}``) is *unknown*: neither production nor staging. Its job is still a
+deploy job, and on GitHub its ``environment:`` still counts as a gate.
+
+Scripts are read per simple command: line continuations are joined, comments and
+here-document bodies are skipped, quotes are removed, and commands are split on newlines,
+``;``, ``&&``, ``||``, ``|`` and ``&`` (commands joined by ``|`` stay one pipeline, so
+``kustomize build k8s/production | kubectl apply -f -`` targets production). A command is
+matched by its words after leading shell keywords (``if``, ``then``, ``!``...), variable
+assignments and wrappers (``sudo``, ``env``, ``timeout``, ``npx``, ``bash script.sh``...).
+Arguments of other commands — ``echo "kubectl apply"`` — and comments never match; nor
+do rehearsals (``--dry-run``, ``kubectl diff``, ``helm template``/``lint``, ``terraform
+plan``). ``$VAR``/``${{ env.VAR }}`` in arguments are replaced by static ``env:`` values
+of the step, job or workflow. Not read yet: commands inside ``$(...)``, backticks and
+``bash -c "..."``. The tokenizer is deliberately small: a later shell parser replaces
+:func:`simple_commands` without changing what :func:`deploy_commands` returns.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import weakref
+from dataclasses import dataclass
+from typing import Iterator
+
+from .model import Job, Step
+from .yamltree import Mapping, Scalar, Sequence
+
+# --------------------------------------------------------------------------- tables
+
+
+@dataclass(frozen=True)
+class CommandPattern:
+    """A deploy command: a program and the leading subcommand words that make it one."""
+
+    label: str
+    #: Program basenames (fnmatch patterns, case-sensitive like the shell).
+    programs: tuple[str, ...]
+    #: Leading positional words after the program (fnmatch patterns; ``a|b`` alternatives).
+    words: tuple[str, ...] = ()
+    #: Options that make the command a rehearsal, not a deployment (``--dry-run``).
+    unless: tuple[str, ...] = ()
+    #: The program must be invoked by a path (``./deploy``), not looked up by name.
+    needs_path: bool = False
+
+
+_DRY = ("--dry-run",)
+#: A make/npm target that deploys: ``deploy``, ``deploy-prod``, ``deploy:staging`` (not ``deployment.zip``).
+_DEPLOY_TARGET = "deploy|deploy[-_:]*"
+
+#: Deploy commands (the catalogue's "deploy job" list, plus common equivalents). Data,
+#: not code: add a row to teach every gate and promotion rule a new deploy tool.
+DEPLOY_COMMANDS: tuple[CommandPattern, ...] = (
+    CommandPattern("kubectl apply", ("kubectl", "oc", "k"), ("apply",), _DRY),
+    CommandPattern("kubectl create", ("kubectl", "oc", "k"), ("create",), _DRY),
+    CommandPattern("kubectl replace", ("kubectl", "oc", "k"), ("replace",), _DRY),
+    CommandPattern("kubectl patch", ("kubectl", "oc", "k"), ("patch",), _DRY),
+    CommandPattern("kubectl set image", ("kubectl", "oc", "k"), ("set", "image"), _DRY),
+    CommandPattern("kubectl rollout restart", ("kubectl", "oc", "k"), ("rollout", "restart")),
+    CommandPattern("oc rollout latest", ("oc",), ("rollout", "latest")),
+    CommandPattern("kubectl argo rollouts set image", ("kubectl",), ("argo", "rollouts", "set", "image")),
+    CommandPattern("kubectl argo rollouts promote", ("kubectl",), ("argo", "rollouts", "promote")),
+    CommandPattern("kubectl argo rollouts set image", ("kubectl-argo-rollouts",), ("set", "image")),
+    CommandPattern("kubectl argo rollouts promote", ("kubectl-argo-rollouts",), ("promote",)),
+    CommandPattern("helm upgrade", ("helm", "helm3"), ("upgrade",), _DRY),
+    CommandPattern("helm install", ("helm", "helm3"), ("install",), _DRY),
+    CommandPattern("helmfile apply", ("helmfile",), ("apply",)),
+    CommandPattern("helmfile sync", ("helmfile",), ("sync",)),
+    CommandPattern("argocd app sync", ("argocd",), ("app", "sync")),
+    CommandPattern("aws ecs update-service", ("aws",), ("ecs", "update-service")),
+    CommandPattern("aws deploy create-deployment", ("aws",), ("deploy", "create-deployment")),
+    CommandPattern("aws cloudformation deploy", ("aws",), ("cloudformation", "deploy")),
+    CommandPattern("aws lambda update-function-code", ("aws",), ("lambda", "update-function-code")),
+    CommandPattern("aws elasticbeanstalk update-environment", ("aws",), ("elasticbeanstalk", "update-environment")),
+    CommandPattern("sam deploy", ("sam",), ("deploy",)),
+    CommandPattern("cdk deploy", ("cdk", "aws-cdk"), ("deploy",)),
+    CommandPattern("gcloud run deploy", ("gcloud",), ("run", "deploy")),
+    CommandPattern("gcloud run services update", ("gcloud",), ("run", "services", "update")),
+    CommandPattern("gcloud app deploy", ("gcloud",), ("app", "deploy")),
+    CommandPattern("gcloud functions deploy", ("gcloud",), ("functions", "deploy")),
+    CommandPattern("gcloud deploy releases promote", ("gcloud",), ("deploy", "releases", "promote")),
+    CommandPattern("az webapp deploy", ("az",), ("webapp", "deploy")),
+    CommandPattern("az webapp up", ("az",), ("webapp", "up")),
+    CommandPattern("az webapp deployment source", ("az",), ("webapp", "deployment", "source")),
+    CommandPattern("az functionapp deployment source", ("az",), ("functionapp", "deployment", "source")),
+    CommandPattern("az containerapp update", ("az",), ("containerapp", "update")),
+    CommandPattern("az containerapp up", ("az",), ("containerapp", "up")),
+    CommandPattern("terraform apply", ("terraform", "tofu", "terragrunt"), ("apply",)),
+    CommandPattern("terragrunt run-all apply", ("terragrunt",), ("run-all", "apply")),
+    CommandPattern("pulumi up", ("pulumi",), ("up",)),
+    CommandPattern("serverless deploy", ("serverless", "sls"), ("deploy",)),
+    CommandPattern("flyctl deploy", ("flyctl", "fly"), ("deploy",)),
+    CommandPattern("firebase deploy", ("firebase", "firebase-tools"), ("deploy",)),
+    CommandPattern("netlify deploy", ("netlify", "netlify-cli"), ("deploy",)),
+    CommandPattern("wrangler deploy", ("wrangler",), ("deploy",)),
+    CommandPattern("wrangler publish", ("wrangler",), ("publish",)),
+    CommandPattern("vercel deploy", ("vercel",), ("deploy",)),
+    CommandPattern("skaffold run", ("skaffold",), ("run",)),
+    CommandPattern("skaffold deploy", ("skaffold",), ("deploy",)),
+    CommandPattern("docker stack deploy", ("docker",), ("stack", "deploy")),
+    CommandPattern("kamal deploy", ("kamal",), ("deploy",)),
+    CommandPattern("eb deploy", ("eb",), ("deploy",)),
+    CommandPattern("cf push", ("cf",), ("push",)),
+    CommandPattern("cap deploy", ("cap",), ("*", "deploy")),
+    CommandPattern("make deploy", ("make", "gmake"), (_DEPLOY_TARGET,), ("-n", "--dry-run", "--just-print")),
+    CommandPattern("npm run deploy", ("npm", "pnpm"), ("run", _DEPLOY_TARGET)),
+    CommandPattern("npm run deploy", ("npm", "pnpm", "yarn"), ("run-script", _DEPLOY_TARGET)),
+    CommandPattern("yarn deploy", ("yarn",), (_DEPLOY_TARGET,)),
+    CommandPattern("yarn run deploy", ("yarn",), ("run", _DEPLOY_TARGET)),
+    CommandPattern("deploy script", ("deploy*.sh", "*[-_.]deploy.sh", "*[-_.]deploy[-_.]*.sh")),
+    CommandPattern("deploy script", ("deploy", "deploy[-_]*"), needs_path=True),
+)
+
+
+@dataclass(frozen=True)
+class ActionPattern:
+    """A deploying action (GitHub ``uses:``) or task (Azure ``task:``)."""
+
+    label: str
+    #: ``owner/repo[/path]`` or the task name, lower case (fnmatch pattern).
+    name: str
+    #: Deploys only when this input matches one of ``values`` (or ``default`` when unset).
+    input: str | None = None
+    values: tuple[str, ...] = ()
+    default: str | None = None
+
+
+#: Actions and tasks that deploy. GitHub owners/repos are case-insensitive.
+DEPLOY_ACTIONS: tuple[ActionPattern, ...] = (
+    ActionPattern("azure/k8s-deploy", "azure/k8s-deploy", "action", ("deploy", "promote"), "deploy"),
+    ActionPattern("azure/webapps-deploy", "azure/webapps-deploy"),
+    ActionPattern("azure/functions-action", "azure/functions-action"),
+    ActionPattern("azure/container-apps-deploy-action", "azure/container-apps-deploy-action"),
+    ActionPattern("azure/aci-deploy", "azure/aci-deploy"),
+    ActionPattern("azure/arm-deploy", "azure/arm-deploy"),
+    ActionPattern("azure/spring-apps-deploy", "azure/spring-apps-deploy"),
+    ActionPattern("azure/static-web-apps-deploy", "azure/static-web-apps-deploy", "action", ("upload",), "upload"),
+    ActionPattern("aws-actions/amazon-ecs-deploy-task-definition", "aws-actions/amazon-ecs-deploy-task-definition"),
+    ActionPattern("aws-actions/aws-cloudformation-github-deploy", "aws-actions/aws-cloudformation-github-deploy"),
+    ActionPattern("google-github-actions/deploy-cloudrun", "google-github-actions/deploy-cloudrun"),
+    ActionPattern("google-github-actions/deploy-appengine", "google-github-actions/deploy-appengine"),
+    ActionPattern("google-github-actions/deploy-cloud-functions", "google-github-actions/deploy-cloud-functions"),
+    ActionPattern("google-github-actions/deploy-gke", "google-github-actions/deploy-gke"),
+    ActionPattern("deliverybot/helm", "deliverybot/helm"),
+    ActionPattern("superfly/flyctl-actions", "superfly/flyctl-actions*", "args", ("deploy*",)),
+    ActionPattern("serverless/github-action", "serverless/github-action", "args", ("deploy*", "*deploy*")),
+    ActionPattern("cloudflare/wrangler-action", "cloudflare/wrangler-action", "command", ("deploy*", "publish*"), "deploy"),
+    ActionPattern("amondnet/vercel-action", "amondnet/vercel-action"),
+    ActionPattern("pulumi/actions", "pulumi/actions", "command", ("up",)),
+    ActionPattern("dflook/terraform-apply", "dflook/terraform-apply"),
+    ActionPattern("hashicorp/tfc-workflows-github/actions/apply-run", "hashicorp/tfc-workflows-github/actions/apply-run"),
+    # Azure Pipelines tasks (``KubernetesManifest@1`` -> "kubernetesmanifest").
+    ActionPattern("KubernetesManifest deploy", "kubernetesmanifest", "action", ("deploy", "promote", "patch", "scale"), "deploy"),
+    ActionPattern("AzureWebApp", "azurewebapp"),
+    ActionPattern("AzureRmWebAppDeployment", "azurermwebappdeployment"),
+    ActionPattern("AzureFunctionApp", "azurefunctionapp"),
+    ActionPattern("AzureContainerApps", "azurecontainerapps"),
+    ActionPattern("HelmDeploy", "helmdeploy", "command", ("upgrade", "install"), "upgrade"),
+)
+
+#: Options a program takes *before* its subcommand that consume the next word.
+GLOBAL_VALUE_OPTIONS: dict[str, frozenset[str]] = {
+    "kubectl": frozenset(
+        {
+            "-n", "--namespace", "--context", "--kubeconfig", "--cluster", "--user", "-s", "--server", "--token",
+            "--as", "--request-timeout", "--certificate-authority",
+        }
+    ),
+    "oc": frozenset({"-n", "--namespace", "--context", "--kubeconfig", "--cluster", "--user", "-s", "--server", "--token"}),
+    "helm": frozenset({"-n", "--namespace", "--kube-context", "--kubeconfig", "--kube-apiserver", "--kube-token", "--registry-config"}),
+    "helmfile": frozenset({"-e", "--environment", "-f", "--file", "--kube-context", "-n", "--namespace", "-l", "--selector"}),
+    "argocd": frozenset({"--server", "--auth-token", "--grpc-web-root-path", "--config"}),
+    "aws": frozenset({"--region", "--profile", "--output", "--endpoint-url", "--query", "--cli-read-timeout", "--cli-connect-timeout"}),
+    "gcloud": frozenset({"--project", "--account", "--configuration", "--format", "--verbosity", "--impersonate-service-account"}),
+    "az": frozenset({"--subscription", "--output", "-o", "--query"}),
+    "make": frozenset({"-C", "--directory", "-f", "--file", "-j", "--jobs"}),
+    "docker": frozenset({"--context", "-H", "--host", "--config"}),
+    "npm": frozenset({"--prefix", "-w", "--workspace"}),
+    "pnpm": frozenset({"-C", "--dir", "--filter", "-F"}),
+    "yarn": frozenset({"--cwd"}),
+}
+
+#: Words a program accepts before its subcommand that do not change it (release tracks).
+SKIPPED_WORDS: dict[str, frozenset[str]] = {
+    "gcloud": frozenset({"alpha", "beta"}),
+}
+
+#: Option names whose value selects the environment (namespace, context, stage, slot...):
+#: when one is given, bare positional words (release or service names) are not evidence.
+SELECTOR_OPTIONS = frozenset(
+    {
+        "-n", "--namespace", "--context", "--kube-context", "--slot", "--target-slot", "--stage", "-s", "--env",
+        "--environment", "-e", "--workspace", "--env-name", "--environment-name", "--alias",
+    }
+)
+#: Other option names whose value names a deploy target (cluster, project, app...).
+TARGET_OPTIONS = frozenset(
+    {
+        "--cluster", "--project", "--resource-group", "-g", "--name", "--service", "--app", "-a", "--target",
+        "--stack", "--release", "--function-name", "--application-name", "--site", "--server",
+    }
+)
+#: Flags that select production by themselves (``vercel deploy --prod``, ``netlify deploy --prod``).
+PRODUCTION_FLAGS = {"--prod": "production", "--production": "production"}
+#: Option names whose value is a path (manifests, values files, var files, working folder).
+PATH_OPTIONS = frozenset(
+    {
+        "-f", "--filename", "-k", "--kustomize", "--values", "--values-file", "--var-file", "-var-file", "-chdir",
+        "--chdir", "--config", "-c", "--file", "--kubeconfig", "--manifest", "--template-file", "--src-path",
+        "--dir", "-C", "--directory", "--cwd", "--prefix",
+    }
+)
+#: Flags that never take a value: the word after them is a positional argument.
+BOOLEAN_FLAGS = frozenset(
+    {
+        "--install", "-i", "--atomic", "--wait", "--wait-for-jobs", "--create-namespace", "--force", "--reuse-values",
+        "--reset-values", "--reset-then-reuse-values", "--cleanup-on-fail", "--debug", "--prune", "--record", "--all",
+        "-R", "--recursive", "--server-side", "--overwrite", "--quiet", "-q", "--async", "--no-wait", "--yes", "-y",
+        "--allow-unauthenticated", "--no-traffic", "--auto-approve", "-auto-approve", "--verbose", "-v",
+        "--insecure", "--force-new-deployment", "--prod", "--no-promote", "--promote", "--require-approval",
+        "--no-prompt", "-input=false", "--non-interactive", "--skip-crds", "--devel", "--dependency-update",
+    }
+)
+#: ``KEY=value`` words and option values whose key says "this is the target environment".
+_ENV_KEY = re.compile(r"(?:^|[-_.])(?:env|environment|stage|stg|target|namespace|ns|cluster|slot|tier|deploy[-_]?env)$", re.IGNORECASE)
+#: ``with:`` input names of deploying actions (and of reusable-workflow calls) that name a target.
+_TARGET_INPUT = re.compile(
+    r"^(?:.*[-_])?(?:env|environment|environment[-_]name|stage|target|namespace|cluster|cluster[-_]name|service|"
+    r"app[-_]?name|slot[-_]?name|slot|release|release[-_]name|manifests?|resource[-_]group|project|project[-_]id|"
+    r"function[-_]name|deploy[-_]?env|workspace|values|value[-_]files|stack|stack[-_]name|tier)$",
+    re.IGNORECASE,
+)
+
+# ------------------------------------------------------------------- tokenizer
+
+
+@dataclass(frozen=True)
+class Word:
+    """A shell word: its text with quotes removed, and its offsets in the script text."""
+
+    text: str
+    start: int
+    end: int
+
+
+_OPERATORS_2 = ("&&", "||", ";;", "|&")
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?=")
+_KEYWORDS = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "time", "{", "}", "fi", "done", "exec", "command", "nohup", "builtin"})
+_INTERPRETERS = frozenset({"bash", "sh", "zsh", "dash", "ksh", "source", "."})
+_RUNNERS = frozenset({"npx", "bunx", "pnpx"})
+
+
+def _skip_group(text: str, i: int, open_: str, close: str) -> int:
+    """Index after the ``close`` matching the ``open_`` at ``text[i-1]`` (nesting, quotes)."""
+    depth = 1
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "'" and open_ == "(":
+            j = text.find("'", i + 1)
+            i = n if j < 0 else j + 1
+            continue
+        if c == '"':
+            i = _skip_double(text, i + 1)
+            continue
+        if c == open_:
+            depth += 1
+        elif c == close:
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return n
+
+
+def _skip_double(text: str, i: int) -> int:
+    """Index after the closing double quote; ``i`` is just after the opening one."""
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == '"':
+            return i + 1
+        if text.startswith("$(", i):
+            i = _skip_group(text, i + 2, "(", ")")
+            continue
+        if text.startswith("${{", i):
+            j = text.find("}}", i + 3)
+            i = n if j < 0 else j + 2
+            continue
+        i += 1
+    return n
+
+
+@dataclass
+class SimpleCommand:
+    """The words of one simple command, and which pipeline (``a | b``) it belongs to."""
+
+    words: list[Word]
+    pipeline: int
+
+
+def simple_commands(text: str, pwsh: bool = False) -> list[SimpleCommand]:
+    """The simple commands of a script, in order, with their words and offsets.
+
+    Output redirections and their targets are dropped (an input file ``< x`` stays as a
+    word); here-document bodies are skipped. Commands joined by ``|`` share a pipeline
+    number.
+    """
+    escape = "`" if pwsh else "\\"
+    commands: list[SimpleCommand] = []
+    current: list[Word] = []
+    pipeline = 0
+    buf: list[str] = []
+    start = -1
+    n = len(text)
+    i = 0
+    drop_next = False  # the next word is a redirection target
+    heredocs: list[tuple[str, bool]] = []
+    heredoc_delim = False  # the next word is a here-document delimiter
+    heredoc_strip = False
+
+    def end_word(at: int) -> None:
+        nonlocal buf, start, drop_next, heredoc_delim
+        if start < 0:
+            return
+        word = "".join(buf)
+        if heredoc_delim:
+            heredocs.append((word, heredoc_strip))
+            heredoc_delim = False
+        elif drop_next:
+            drop_next = False
+        else:
+            current.append(Word(word, start, at))
+        buf = []
+        start = -1
+
+    open_pipe = False  # the last command ended with ``|``: a newline continues it
+
+    def end_command(piped: bool = False) -> None:
+        nonlocal current, pipeline, open_pipe
+        if not current:
+            if not open_pipe:
+                pipeline += 1
+            return
+        commands.append(SimpleCommand(current, pipeline))
+        current = []
+        open_pipe = piped
+        if not piped:
+            pipeline += 1
+
+    while i < n:
+        c = text[i]
+        if c == escape:
+            nxt = text[i + 1 : i + 2]
+            if nxt == "\n" or (nxt == "\r" and text[i + 2 : i + 3] == "\n"):
+                end_word(i)  # line continuation
+                i += 2 if nxt == "\n" else 3
+                continue
+            if start < 0:
+                start = i
+            buf.append(nxt)
+            i += 2
+            continue
+        if c in " \t\r":
+            end_word(i)
+            i += 1
+            continue
+        if c == "\n":
+            end_word(i)
+            end_command()
+            i += 1
+            if heredocs:
+                i = _skip_heredocs(text, i, heredocs)
+                heredocs = []
+            continue
+        if c == "#" and start < 0:
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        if c == "'":
+            if start < 0:
+                start = i
+            j = text.find("'", i + 1)
+            j = n if j < 0 else j
+            buf.append(text[i + 1 : j])
+            i = j + 1
+            continue
+        if c == '"':
+            if start < 0:
+                start = i
+            j = _skip_double(text, i + 1)
+            buf.append(text[i + 1 : max(i + 1, j - 1)])
+            i = j
+            continue
+        if c == "$" and text.startswith("${{", i):
+            if start < 0:
+                start = i
+            j = text.find("}}", i + 3)
+            j = n if j < 0 else j + 2
+            buf.append(text[i:j])
+            i = j
+            continue
+        if c == "$" and text[i + 1 : i + 2] in ("(", "{"):
+            if start < 0:
+                start = i
+            open_ = text[i + 1]
+            j = _skip_group(text, i + 2, open_, ")" if open_ == "(" else "}")
+            buf.append(text[i:j])
+            i = j
+            continue
+        if c == "`" and not pwsh:
+            if start < 0:
+                start = i
+            j = text.find("`", i + 1)
+            j = n if j < 0 else j + 1
+            buf.append(text[i:j])
+            i = j
+            continue
+        if c in ";&|()":
+            if c == "&" and text[i + 1 : i + 2] == ">":  # &> file
+                end_word(i)
+                i += 2
+                if text[i : i + 1] == ">":
+                    i += 1
+                drop_next = True
+                continue
+            end_word(i)
+            op = text[i : i + 2] if text[i : i + 2] in _OPERATORS_2 else c
+            end_command(piped=op in ("|", "|&"))
+            i += len(op)
+            continue
+        if c in "<>":
+            # a redirection: drop an fd number just before it, and the target after it
+            if start >= 0 and "".join(buf).isdigit():
+                buf = []
+                start = -1
+            else:
+                end_word(i)
+            if text.startswith("<<<", i):
+                i += 3
+                drop_next = True
+                continue
+            if text.startswith("<<", i):
+                i += 2
+                heredoc_strip = text[i : i + 1] == "-"
+                if heredoc_strip:
+                    i += 1
+                heredoc_delim = True
+                continue
+            reading = c == "<" and text[i + 1 : i + 2] not in ("<", ">", "&")
+            i += 1
+            if i < n and text[i] in "<>|":
+                i += 1
+            if text[i : i + 1] == "&":  # >&2, 2>&1
+                i += 1
+                while i < n and (text[i].isdigit() or text[i] == "-"):
+                    i += 1
+                continue
+            drop_next = not reading  # ``< file`` names the input: keep it as a word
+            continue
+        if start < 0:
+            start = i
+        buf.append(c)
+        i += 1
+    end_word(n)
+    end_command()
+    return commands
+
+
+def _skip_heredocs(text: str, i: int, heredocs: list[tuple[str, bool]]) -> int:
+    n = len(text)
+    for delim, _strip in heredocs:
+        while i < n:
+            j = text.find("\n", i)
+            line = text[i : n if j < 0 else j]
+            i = n if j < 0 else j + 1
+            if line.strip() == delim:
+                break
+    return i
+
+
+def _command_words(words: list[Word]) -> list[Word]:
+    """Strip keywords, assignments and wrappers: the words from the program on."""
+    k = 0
+    n = len(words)
+    while k < n:
+        w = words[k].text
+        if w in _KEYWORDS:
+            k += 1
+        elif _ASSIGNMENT.match(w):
+            k += 1
+        elif w == "sudo":
+            k += 1
+            while k < n and words[k].text.startswith("-"):
+                k += 2 if words[k].text in ("-u", "-g", "-C", "-D", "-h", "-p", "-U") else 1
+        elif w == "env":
+            k += 1
+            while k < n and (words[k].text.startswith("-") or _ASSIGNMENT.match(words[k].text)):
+                k += 2 if words[k].text in ("-u", "-C", "-S") else 1
+        elif w == "timeout":
+            k += 1
+            while k < n and words[k].text.startswith("-"):
+                k += 2 if words[k].text in ("-s", "-k", "--signal", "--kill-after") else 1
+            k += 1  # the duration
+        elif w in _RUNNERS:
+            k += 1
+            while k < n and words[k].text.startswith("-"):
+                k += 2 if words[k].text in ("-p", "--package") else 1
+        elif w in _INTERPRETERS and k + 1 < n:
+            j = k + 1
+            while j < n and words[j].text.startswith("-") and words[j].text not in ("-c",):
+                j += 1
+            if j < n and words[j].text != "-c" and not words[j].text.startswith("-"):
+                k = j  # the script is the program
+                break
+            return []
+        else:
+            break
+    return words[k:]
+
+
+def _basename(word: str) -> str:
+    return word.rsplit("/", 1)[-1]
+
+
+def _positionals(words: list[Word], program: str) -> list[tuple[int, str]]:
+    """(index, text) of the words after the program that are not options or option values."""
+    value_options = GLOBAL_VALUE_OPTIONS.get(program, frozenset())
+    skipped = SKIPPED_WORDS.get(program, frozenset())
+    out = []
+    k = 1
+    n = len(words)
+    while k < n:
+        w = words[k].text
+        if w.startswith("-") and len(w) > 1:
+            k += 2 if w in value_options and "=" not in w else 1
+            continue
+        if not (skipped and not out and w in skipped):
+            out.append((k, w))
+        k += 1
+    return out
+
+
+def _index_patterns():
+    by_program: dict[str, list[CommandPattern]] = {}
+    globbed: list[CommandPattern] = []
+    for pattern in DEPLOY_COMMANDS:
+        if any(ch in p for p in pattern.programs for ch in "*?["):
+            globbed.append(pattern)
+        else:
+            for program in pattern.programs:
+                by_program.setdefault(program, []).append(pattern)
+    glob_re = re.compile("|".join(fnmatch.translate(p) for pat in globbed for p in pat.programs)) if globbed else None
+    return by_program, globbed, glob_re
+
+
+_BY_PROGRAM, _GLOBBED, _GLOB_RE = _index_patterns()
+
+
+def _match(words: list[Word]) -> tuple[CommandPattern, int] | None:
+    """The table row a simple command matches, and how many words the command name spans."""
+    if not words:
+        return None
+    program_word = words[0].text
+    program = _basename(program_word)
+    if not program or "$" in program:
+        return None
+    candidates = _BY_PROGRAM.get(program)
+    if candidates is None:
+        if _GLOB_RE is None or not _GLOB_RE.match(program):
+            return None
+        candidates = [p for p in _GLOBBED if any(fnmatch.fnmatchcase(program, g) for g in p.programs)]
+    positionals = None
+    for pattern in candidates:
+        if pattern.needs_path and "/" not in program_word:
+            continue
+        if pattern.words:
+            if positionals is None:
+                positionals = _positionals(words, program)
+            if len(positionals) < len(pattern.words):
+                continue
+            if not all(_word_matches(positionals[i][1], p) for i, p in enumerate(pattern.words)):
+                continue
+            name_end = positionals[len(pattern.words) - 1][0] + 1
+        else:
+            name_end = 1
+        if pattern.unless and _has_option(words, pattern.unless):
+            continue
+        return pattern, name_end
+    return None
+
+
+def _word_matches(word: str, pattern: str) -> bool:
+    return any(fnmatch.fnmatchcase(word, alt) for alt in pattern.split("|"))
+
+
+def _has_option(words: list[Word], options: tuple[str, ...]) -> bool:
+    for w in words[1:]:
+        text = w.text
+        for opt in options:
+            if text == opt:
+                return True
+            if text.startswith(opt + "="):
+                return text[len(opt) + 1 :].lower() not in ("none", "false")
+    return False
+
+
+# ------------------------------------------------------------------ deploy facts
+
+
+@dataclass(frozen=True, eq=False)
+class DeployCommand:
+    """A deploy command (or deploying action) found in a job.
+
+    ``start``/``end`` are offsets into ``step.script.text`` for script commands, and None
+    for actions (their place is the step's ``uses:``).
+    """
+
+    step: Step
+    words: tuple[str, ...]
+    start: int | None
+    end: int | None
+    #: The table row's label: "kubectl apply", "azure/k8s-deploy"...
+    label: str
+    #: The words that are arguments (after the command name) — or, for an action, the
+    #: target-like ``with:`` values.
+    args: tuple[str, ...] = ()
+    kind: str = "command"  # "command" or "action"
+    #: Words of the commands piping into this one (``kustomize build k8s/prod | ...``).
+    piped: tuple[str, ...] = ()
+
+    def span(self):
+        """Where a rule points: the command inside the script, or the step's ``uses:``."""
+        step = self.step
+        if self.kind == "command" and step.script is not None and self.start is not None:
+            return step.script.span(self.start, self.end)
+        if step.uses is not None:
+            return step.file.node_span(step.uses.node)
+        return step.file.node_span(step.node)
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
+
+
+_SCRIPT_LANGUAGES = frozenset({"shell", "pwsh", "cmd"})
+
+
+def script_commands(step: Step) -> Iterator[tuple[list[Word], CommandPattern, int, list[str]]]:
+    """(words from the program on, table row, words in the command name, words piped in)."""
+    script = step.script
+    if script is None or script.language not in _SCRIPT_LANGUAGES:
+        return
+    commands = simple_commands(script.text, pwsh=script.language == "pwsh")
+    for index, command in enumerate(commands):
+        words = _command_words(command.words)
+        hit = _match(words)
+        if hit is None:
+            continue
+        # ``kustomize build k8s/production | kubectl apply -f -``: what feeds the deploy
+        feed: list[str] = []
+        j = index - 1
+        while j >= 0 and commands[j].pipeline == command.pipeline:
+            feed = [w.text for w in _command_words(commands[j].words)] + feed
+            j -= 1
+        yield words, hit[0], hit[1], feed
+
+
+def _action_identity(step: Step) -> str | None:
+    ref = step.uses
+    if ref is None:
+        return None
+    if ref.kind == "repository":
+        return ref.name.lower()
+    if ref.kind in ("local", "docker", "invalid"):
+        return None
+    return ref.raw.split("@", 1)[0].strip().lower()
+
+
+def _input_text(inputs: Mapping | None, name: str) -> str | None:
+    if inputs is None:
+        return None
+    for key, _k, value in inputs.items():
+        if key.lower() == name.lower() and isinstance(value, Scalar):
+            return value.value
+    return None
+
+
+def _action_pattern(step: Step) -> ActionPattern | None:
+    identity = _action_identity(step)
+    if not identity:
+        return None
+    for pattern in DEPLOY_ACTIONS:
+        if not fnmatch.fnmatchcase(identity, pattern.name):
+            continue
+        if pattern.input:
+            value = _input_text(step.inputs, pattern.input)
+            if value is None:
+                value = pattern.default
+            if value is None:
+                continue
+            value = value.strip().lower()
+            if "${{" not in value and not any(fnmatch.fnmatchcase(value, v) for v in pattern.values):
+                continue
+        return pattern
+    return None
+
+
+def _target_input_values(inputs: Mapping | None) -> tuple[str, ...]:
+    """Values of ``with:`` inputs that name a target (namespace, app, slot, manifests...)."""
+    if inputs is None:
+        return ()
+    out: list[str] = []
+    for key, _k, value in inputs.items():
+        if not _TARGET_INPUT.match(key):
+            continue
+        for text in _scalar_texts(value):
+            for part in re.split(r"[\n,]", text):
+                part = part.strip()
+                if part:
+                    out.append(part)
+    return tuple(out)
+
+
+def _scalar_texts(node) -> list[str]:
+    if isinstance(node, Scalar):
+        return [node.value]
+    if isinstance(node, Sequence):
+        return [item.value for item in node if isinstance(item, Scalar)]
+    return []
+
+
+_STEP_COMMANDS: "weakref.WeakKeyDictionary[Step, tuple[DeployCommand, ...]]" = weakref.WeakKeyDictionary()
+
+
+def step_deploy_commands(step: Step) -> list[DeployCommand]:
+    """The deploy commands a step runs: script commands, or its deploying action."""
+    cached = _STEP_COMMANDS.get(step)
+    if cached is None:
+        cached = _STEP_COMMANDS[step] = tuple(_step_deploy_commands(step))
+    return list(cached)
+
+
+def _step_deploy_commands(step: Step) -> list[DeployCommand]:
+    out: list[DeployCommand] = []
+    pattern = _action_pattern(step)
+    if pattern is not None:
+        out.append(
+            DeployCommand(step, (step.uses.raw,), None, None, pattern.label, _target_input_values(step.inputs), "action")
+        )
+    for words, cmd, name_end, feed in script_commands(step):
+        out.append(
+            DeployCommand(
+                step,
+                tuple(w.text for w in words),
+                words[0].start,
+                words[-1].end,
+                cmd.label,
+                tuple(w.text for w in words[name_end:]),
+                piped=tuple(feed),
+            )
+        )
+    return out
+
+
+def deploy_commands(job: Job) -> list[DeployCommand]:
+    """Every deploy command of the job's steps, in step and script order."""
+    out: list[DeployCommand] = []
+    for step in job.steps:
+        out.extend(step_deploy_commands(step))
+    return out
+
+
+def is_deploy_job(job: Job, project=None) -> bool:
+    """The job declares an environment, runs a deploy command or a deploying action.
+
+    With ``project``, a job that calls a local reusable workflow (scanned) containing a
+    deploy job is one too; a job calling a remote reusable workflow is not known to be.
+    """
+    if job.environment is not None:
+        return True
+    if any(step_deploy_commands(step) for step in job.steps):
+        return True
+    if project is not None and job.uses is not None:
+        called = called_workflow(job, project)
+        if called is not None:
+            return any(inner.uses is None and is_deploy_job(inner) for inner in called.jobs.values())
+    return False
+
+
+# ------------------------------------------------------------------ targets
+
+_EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.DOTALL)
+_VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
+_ENV_EXPRESSION = re.compile(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+def _label_text(text: str | None) -> str:
+    """A job id/name as a target label: expressions removed, brackets as separators."""
+    if not text:
+        return ""
+    text = _EXPRESSION.sub(" ", text)
+    return re.sub(r"[()\[\]{},|]", " ", text).strip()
+
+
+def _env_value(name: str, step: Step) -> str | None:
+    for mapping in (step.env, step.job.env if step.job else None, step.job.pipeline.env if step.job else None):
+        if isinstance(mapping, Mapping):
+            value = mapping.get(name)
+            if isinstance(value, Scalar) and "${{" not in value.value:
+                return value.value
+    return None
+
+
+def _expand(text: str, step: Step) -> str:
+    """Replace ``$VAR``, ``${VAR}`` and ``${{ env.VAR }}`` by static ``env:`` values."""
+    if "$" not in text:
+        return text
+
+    def env_expr(m: re.Match) -> str:
+        value = _env_value(m.group(1), step)
+        return value if value is not None else m.group(0)
+
+    text = _ENV_EXPRESSION.sub(env_expr, text)
+
+    def var(m: re.Match) -> str:
+        value = _env_value(m.group(1), step)
+        return value if value is not None else m.group(0)
+
+    return _VARIABLE.sub(var, text)
+
+
+def _is_path_like(text: str) -> bool:
+    return "/" in text or bool(re.search(r"\.(?:ya?ml|json|tfvars|toml|env|sh|conf)$", text, re.IGNORECASE))
+
+
+def _usable(text: str) -> bool:
+    return bool(text) and text != "-" and "://" not in text and "${{" not in text
+
+
+def command_target_words(cmd: DeployCommand) -> list[str]:
+    """The words of a deploy command that can name its target.
+
+    Program name (``deploy-prod.sh``), values of environment selectors (``-n``,
+    ``--namespace``, ``--context``, ``--stage``, ``--slot``... and ``--prod``), values of
+    other target options (``--cluster``, ``--project``, ``--name``...), paths (``-f
+    k8s/production/``, ``--values values-prod.yaml``), ``KEY=value`` pairs whose key is
+    environment-like (``ENV=production``), and positional arguments (``deploy.sh
+    production``, ``make deploy-prod``, a helm release name) — the last only when no
+    environment selector is given (``helm upgrade live-reload ./chart -n dev`` targets
+    ``dev``). Piped-in commands (``kustomize build k8s/production | kubectl apply -f -``)
+    count too. For actions: the target-like ``with:`` inputs. Image references, URLs and
+    values of other options are not targets.
+    """
+    step = cmd.step
+    if cmd.kind == "action":
+        return [t for t in (_expand(a, step) for a in cmd.args) if _usable(t)]
+    tiers = _argument_targets(list(cmd.words), step)
+    if cmd.piped:
+        tiers += _argument_targets(list(cmd.piped), step)
+    has_selector = any(tier == _SELECTOR and _usable(w) for w, tier in tiers)
+    return [w for w, tier in tiers if _usable(w) and not (has_selector and tier == _POSITIONAL)]
+
+
+_PROGRAM, _SELECTOR, _STRONG, _POSITIONAL = "program", "selector", "strong", "positional"
+
+
+def _option_tier(name: str) -> str | None:
+    if name in SELECTOR_OPTIONS:
+        return _SELECTOR
+    if name in TARGET_OPTIONS or name in PATH_OPTIONS or _ENV_KEY.search(name.lstrip("-")):
+        return _STRONG
+    return None
+
+
+def _argument_targets(words: list[str], step: Step) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    if words:
+        out.append((words[0], _PROGRAM))
+    k = 1
+    n = len(words)
+    while k < n:
+        w = _expand(words[k], step)
+        if w.startswith("-") and len(w) > 1:
+            name, eq, value = w.partition("=")
+            if not eq and name in PRODUCTION_FLAGS:
+                out.append((PRODUCTION_FLAGS[name], _SELECTOR))
+            if eq:
+                tier = _option_tier(name)
+                if tier:
+                    out.append((value, tier))
+                elif "=" in value:  # --set=environment=production
+                    key, _, v = value.partition("=")
+                    if _ENV_KEY.search(key):
+                        out.append((v, _STRONG))
+                k += 1
+                continue
+            if name in BOOLEAN_FLAGS or k + 1 >= n:
+                k += 1
+                continue
+            value = _expand(words[k + 1], step)
+            tier = _option_tier(name)
+            if tier:
+                out.append((value, tier))
+            elif "=" in value and not value.startswith("-"):  # --set env=prod, -var stage=prod
+                key, _, v = value.partition("=")
+                if _ENV_KEY.search(key):
+                    out.append((v, _STRONG))
+            k += 1 if value.startswith("-") else 2
+            continue
+        if "=" in w:
+            key, _, value = w.partition("=")
+            if _ENV_KEY.search(key):
+                out.append((value, _STRONG))
+        elif _is_path_like(w):
+            out.append((w, _STRONG if ":" not in w else _POSITIONAL))
+        elif ":" not in w:  # not an image reference or host:port
+            out.append((w, _POSITIONAL))
+        k += 1
+    return out
+
+
+def command_targets_production(cmd: DeployCommand, targets) -> bool:
+    return any(targets.is_production(t) for t in command_target_words(cmd))
+
+
+def command_targets_staging(cmd: DeployCommand, targets) -> bool:
+    return any(targets.is_staging(t) for t in command_target_words(cmd))
+
+
+def _caller_input_values(job: Job) -> list[str]:
+    """Environment-like ``with:`` values of a job that calls a reusable workflow."""
+    return [v for v in _target_input_values(job.inputs) if _usable(v)]
+
+
+def _labels(job: Job) -> list[str]:
+    return [label for label in (_label_text(job.id), _label_text(job.name)) if label]
+
+
+def _targets(job: Job, classify, targets, project) -> bool:
+    env = job.environment
+    if env is not None:
+        if env.dynamic or not env.name:
+            return False
+        return classify(env.name)
+    if job.uses is not None:
+        if not any(classify(v) for v in _labels(job) + _caller_input_values(job)):
+            called = called_workflow(job, project) if project is not None else None
+            if called is None:
+                return False
+            return any(
+                inner.uses is None and is_deploy_job(inner) and _targets(inner, classify, targets, None)
+                for inner in called.jobs.values()
+            )
+        return True
+    commands = deploy_commands(job)
+    if not commands and job.environment is None:
+        return False
+    if any(classify(label) for label in _labels(job)):
+        return True
+    return any(any(classify(t) for t in command_target_words(cmd)) for cmd in commands)
+
+
+def targets_production(job: Job, targets, project=None) -> bool:
+    """The deploy job deploys to a production-like target (see the module docstring).
+
+    A job with an environment is judged by the environment's name alone; a dynamic
+    environment name is unknown (False). A job calling a reusable workflow is judged by
+    its id/name and environment-like ``with:`` inputs, or (with ``project``) by the
+    called workflow's own deploy jobs.
+    """
+    return _targets(job, targets.is_production, targets, project)
+
+
+def targets_staging(job: Job, targets, project=None) -> bool:
+    """The deploy job deploys to a staging-like target (same evidence as production)."""
+    return _targets(job, targets.is_staging, targets, project)
+
+
+def production_commands(job: Job, targets) -> list[DeployCommand]:
+    """The job's deploy commands whose own arguments name a production-like target."""
+    return [c for c in deploy_commands(job) if command_targets_production(c, targets)]
+
+
+class _CallIndex:
+    """Which scanned pipeline each local ``uses:`` job calls, and the reverse."""
+
+    def __init__(self, project) -> None:
+        from .parsers.github import repository_root_for
+
+        by_path = {os.path.normpath(p.file.abspath): p for p in project.pipelines}
+        self.called: dict[int, object] = {}
+        self.callers: dict[int, list[Job]] = {}
+        for job in project.jobs():
+            ref = job.uses
+            if ref is None or ref.kind != "local" or not ref.resolved:
+                continue
+            target = os.path.normpath(os.path.join(repository_root_for(job.file), ref.resolved))
+            pipeline = by_path.get(target)
+            if pipeline is None or pipeline is job.pipeline:
+                continue
+            self.called[id(job)] = pipeline
+            self.callers.setdefault(id(pipeline), []).append(job)
+
+
+_CALL_INDEXES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _call_index(project) -> _CallIndex:
+    index = _CALL_INDEXES.get(project)
+    if index is None:
+        index = _CALL_INDEXES[project] = _CallIndex(project)
+    return index
+
+
+def called_workflow(job: Job, project):
+    """The scanned pipeline a job calls with a local ``uses:`` (reusable workflow), or None.
+
+    Resolved by absolute path, so that several repositories scanned together (each with
+    its own ``.github/workflows/build.yml``) never resolve into each other.
+    """
+    if job.uses is None or job.uses.kind != "local":
+        return None
+    return _call_index(project).called.get(id(job))
+
+
+def workflow_callers(pipeline, project) -> list[Job]:
+    """The scanned jobs that call ``pipeline`` with a local ``uses:``."""
+    return list(_call_index(project).callers.get(id(pipeline), ()))
+
+
+def describe_target(job: Job) -> str:
+    """A short phrase for messages: "environment 'production'" or "job 'deploy-prod'"."""
+    if job.environment is not None and job.environment.name and not job.environment.dynamic:
+        return f"environment '{job.environment.name}'"
+    return job.label
+
+
+__all__ = [
+    "ActionPattern",
+    "CommandPattern",
+    "DEPLOY_ACTIONS",
+    "DEPLOY_COMMANDS",
+    "DeployCommand",
+    "Word",
+    "called_workflow",
+    "workflow_callers",
+    "command_target_words",
+    "command_targets_production",
+    "command_targets_staging",
+    "deploy_commands",
+    "describe_target",
+    "is_deploy_job",
+    "production_commands",
+    "simple_commands",
+    "step_deploy_commands",
+    "targets_production",
+    "targets_staging",
+]
