@@ -37,7 +37,6 @@ of the step, job or workflow. Not read yet: commands inside ``$(...)``, backtick
 from __future__ import annotations
 
 import fnmatch
-import os
 import re
 import weakref
 from dataclasses import dataclass
@@ -1008,37 +1007,6 @@ def production_commands(job: Job, targets) -> list[DeployCommand]:
     return [c for c in deploy_commands(job) if command_targets_production(c, targets)]
 
 
-class _CallIndex:
-    """Which scanned pipeline each local ``uses:`` job calls, and the reverse."""
-
-    def __init__(self, project) -> None:
-        from .parsers.github import repository_root_for
-
-        by_path = {os.path.normpath(p.file.abspath): p for p in project.pipelines}
-        self.called: dict[int, object] = {}
-        self.callers: dict[int, list[Job]] = {}
-        for job in project.jobs():
-            ref = job.uses
-            if ref is None or ref.kind != "local" or not ref.resolved:
-                continue
-            target = os.path.normpath(os.path.join(repository_root_for(job.file), ref.resolved))
-            pipeline = by_path.get(target)
-            if pipeline is None or pipeline is job.pipeline:
-                continue
-            self.called[id(job)] = pipeline
-            self.callers.setdefault(id(pipeline), []).append(job)
-
-
-_CALL_INDEXES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def _call_index(project) -> _CallIndex:
-    index = _CALL_INDEXES.get(project)
-    if index is None:
-        index = _CALL_INDEXES[project] = _CallIndex(project)
-    return index
-
-
 def called_workflow(job: Job, project):
     """The scanned pipeline a job calls with a local ``uses:`` (reusable workflow), or None.
 
@@ -1047,12 +1015,12 @@ def called_workflow(job: Job, project):
     """
     if job.uses is None or job.uses.kind != "local":
         return None
-    return _call_index(project).called.get(id(job))
+    return project.graph.called.get(job)
 
 
 def workflow_callers(pipeline, project) -> list[Job]:
     """The scanned jobs that call ``pipeline`` with a local ``uses:``."""
-    return list(_call_index(project).callers.get(id(pipeline), ()))
+    return list(project.graph.callers.get(pipeline, ()))
 
 
 def describe_target(job: Job) -> str:

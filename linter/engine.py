@@ -76,7 +76,7 @@ def read_file(candidate: discovery.Candidate, settings: Settings, cwd: str, noti
         notices.append(f"skipped {path}: {exc.strerror or exc}")
         return None
     kind = candidate.kind
-    parsed = ParsedFile(SourceFile(path, candidate.abspath, ""), kind.name, kind.platform)
+    parsed = ParsedFile(SourceFile(path, candidate.abspath, ""), kind.name, kind.platform, explicit=candidate.explicit)
     try:
         text = decode(data)
     except YamlError as exc:

@@ -11,8 +11,8 @@ Platform adapters for GitLab stages and Azure ``dependsOn`` add their edges the 
 
 from __future__ import annotations
 
-import fnmatch
 import os
+import re
 from collections import deque
 from dataclasses import dataclass
 from typing import Iterable
@@ -33,6 +33,8 @@ class JobGraph:
         self._down: dict[Job, list[Job]] = {}
         #: For each called workflow, the jobs that call it (``uses: ./...``).
         self.callers: dict[Pipeline, list[Job]] = {}
+        #: For each calling job, the scanned workflow it calls.
+        self.called: dict[Job, Pipeline] = {}
 
     def add(self, job: Job, upstream: Job, kind: str, via: object = None) -> None:
         if job is upstream:
@@ -99,7 +101,7 @@ def workflow_run_sources(pipeline: Pipeline, workflows: Iterable[Pipeline]) -> l
         if not isinstance(item, Scalar):
             continue
         wanted = item.value.strip()
-        matches = [w for w in candidates if _workflow_matches(w, wanted)]
+        matches = [w for w in candidates if workflow_matches(w, wanted)]
         out.append((wanted, item, matches))
     return out
 
@@ -110,16 +112,55 @@ def _same_repo(a: Pipeline, b: Pipeline) -> bool:
     return repository_root_for(a.file) == repository_root_for(b.file)
 
 
-def _workflow_matches(workflow: Pipeline, wanted: str) -> bool:
-    path = workflow.file.path
-    names = {os.path.basename(path), ".github/workflows/" + os.path.basename(path)}
-    if workflow.name:
-        names.add(workflow.name.strip())
-    else:
-        names.add(path)
-    if any(c in wanted for c in "*?["):
-        return any(fnmatch.fnmatchcase(n, wanted) for n in names)
-    return wanted in names
+def workflow_matches(workflow: Pipeline, wanted: str) -> bool:
+    """``wanted`` (a GitHub filter pattern) matches the workflow's name or its path."""
+    from .parsers.github import repository_root_for
+
+    rel = os.path.relpath(workflow.file.abspath, repository_root_for(workflow.file)).replace(os.sep, "/")
+    names = {rel, os.path.basename(rel)}
+    names.add(workflow.name.strip() if workflow.name else workflow.file.path)
+    try:
+        pattern = filter_pattern(wanted)
+    except re.error:
+        return False
+    return any(pattern.match(n) for n in names)
+
+
+def filter_pattern(text: str) -> re.Pattern:
+    """A GitHub filter pattern (``*``, ``**``, ``?``, ``+``, ``[...]``, ``\\`` escapes) as a regex."""
+    out: list[str] = []
+    atom = False  # the last token can take a quantifier
+    i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\" and i + 1 < n:
+            out.append(re.escape(text[i + 1]))
+            atom = True
+            i += 2
+            continue
+        if text.startswith("**", i):
+            out.append(".*")
+            atom = False
+            i += 2
+            continue
+        if c == "*":
+            out.append("[^/]*")
+            atom = False
+        elif c in "?+" and atom:
+            out.append(c)
+            atom = False
+        elif c == "[" and "]" in text[i + 1 :]:
+            j = text.index("]", i + 1)
+            out.append("[" + text[i + 1 : j].replace("\\", "\\\\") + "]")
+            atom = True
+            i = j + 1
+            continue
+        else:
+            out.append(re.escape(c))
+            atom = True
+        i += 1
+    return re.compile("".join(out) + r"\Z")
 
 
 def _link_workflow_run(graph: JobGraph, github: list[Pipeline]) -> None:
@@ -134,20 +175,21 @@ def _link_workflow_run(graph: JobGraph, github: list[Pipeline]) -> None:
 
 
 def _link_reusable(graph: JobGraph, github: list[Pipeline]) -> None:
+    """Resolve local ``uses:`` calls by absolute path, so that several repositories scanned
+    together (each with its own ``.github/workflows/build.yml``) never mix."""
     from .parsers.github import repository_root_for
 
-    by_path: dict[str, Pipeline] = {}
-    for p in github:
-        root = repository_root_for(p.file)
-        by_path[os.path.normpath(os.path.relpath(p.file.abspath, root))] = p
+    by_path = {os.path.normpath(p.file.abspath): p for p in github}
     for pipeline in github:
         for caller in pipeline.jobs.values():
             ref = caller.uses
             if ref is None or ref.kind != "local" or not ref.resolved:
                 continue
-            called = by_path.get(os.path.normpath(ref.resolved))
+            target = os.path.normpath(os.path.join(repository_root_for(caller.file), ref.resolved))
+            called = by_path.get(target)
             if called is None or called is pipeline:
                 continue
+            graph.called[caller] = called
             graph.callers.setdefault(called, []).append(caller)
             for inner in called.jobs.values():
                 graph.add(caller, inner, "reusable-workflow", ref.node)

@@ -234,8 +234,11 @@ class ParsedFile:
     pipeline: Pipeline | None = None
     action: Action | None = None
     problems: list[LoadProblem] = field(default_factory=list)
-    #: Line -> [suppression comments]; filled by the engine.
+    #: Inline suppressions found in the file; filled by the engine.
     comments: list = field(default_factory=list)
+    #: Named on the command line (pre-commit passes only some files): the project may be
+    #: missing the file's siblings, so "does not exist" conclusions are unsafe.
+    explicit: bool = False
 
 
 @dataclass(eq=False)

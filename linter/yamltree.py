@@ -318,9 +318,8 @@ def _compose_raw(text: str) -> list:
     if openers > _DEPTH_PRECHECK_THRESHOLD:
         try:
             depth, mark = _depth_by_events(text)
-        except Exception as exc:  # a syntax error: let the composers report it below
+        except Exception:  # a syntax error: let the composers report it below
             depth, mark = 0, None
-            del exc
         if depth > MAX_DEPTH:
             raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", mark.line, mark.column, mark.index)
     import _ruamel_yaml

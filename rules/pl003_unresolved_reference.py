@@ -6,14 +6,17 @@ GitHub references checked here:
 - a local ``uses: ./path`` — a step's action or a job's reusable workflow — whose target
   does not exist in the repository (the model's ``ActionRef.exists``). Not reported:
   paths with expressions, paths that leave the repository (``./../action``: another
-  checkout), and paths inside a folder that an earlier step of the job fills with another
-  checkout (``actions/checkout`` with ``repository:`` or ``path:``). Composite actions
-  resolve ``./`` against the caller's workspace, so only actions kept under ``.github/``
-  (the repository's own helpers) are checked;
+  checkout), and paths an earlier step of the job may have filled at run time: the
+  ``path:`` of any action (checkouts, downloads, custom checkout actions), the whole
+  workspace after a checkout of another ``repository:`` or with ``submodules:``, and
+  folders an earlier script mentions (``git clone ... tools``). Composite actions resolve
+  ``./`` against the caller's workspace, so only actions kept under ``.github/`` (the
+  repository's own helpers) referring to ``./.github/...`` are checked;
 - ``on.workflow_run.workflows`` naming no workflow of the repository, by ``name:`` or
-  path — reported only when other workflows of the same repository were read in this run
-  (a partial scan, such as a pre-commit run on one file, proves nothing) and every
-  workflow file of that repository could be parsed.
+  path, with GitHub's filter-pattern syntax (``*``, ``**``, ``?``, ``+``, ``[...]``, ``\\``
+  escapes such as ``C/C\\+\\+``) — reported only when other workflows of the same
+  repository were read in this run (a partial scan, such as a pre-commit run on one file,
+  proves nothing) and every workflow file of that repository could be parsed.
 """
 
 from __future__ import annotations
@@ -130,6 +133,8 @@ class UnresolvedReference(Rule):
         trigger = pipeline.trigger("workflow_run")
         if trigger is None:
             return
+        if ctx.file.explicit:  # only some files were named (pre-commit): siblings unknown
+            return
         github = [p for p in ctx.project.pipelines_of("github")]
         root = repository_root_for(pipeline.file)
         siblings = [p for p in github if p is not pipeline and repository_root_for(p.file) == root]
@@ -148,8 +153,6 @@ class UnresolvedReference(Rule):
         lowered = {k.lower() for k in known}
         for wanted, node, matches in workflow_run_sources(pipeline, github):
             if matches or not wanted or wanted.lower() in lowered:
-                continue
-            if any(_filter_matches(wanted, p, root) for p in siblings + [pipeline]):
                 continue
             guess = by_stem.get(wanted.lower()) or _closest(wanted, known)
             hint = f"; did you mean '{guess}'?" if guess else "; use the `name:` of a workflow in this repository."
@@ -183,8 +186,9 @@ class UnresolvedReference(Rule):
         hint = f"; did you mean '{guess}'?" if guess else "; fix the path, relative to the repository root."
         label = step.label if (step.name or step.id) else f"step {step.index + 1}"
         message = _fit(
-            f"{label} uses '{ref.raw}', but this repository has no action.yml, action.yaml or Dockerfile there, "
+            f"{label} uses '{ref.raw}', but no action.yml, action.yaml or Dockerfile exists there, "
             f"so the job fails at this step{hint}",
+            f"{label} uses '{ref.raw}', which does not exist, so the job fails at this step{hint}",
             f"{label} uses missing local action '{ref.raw}'{hint}",
             f"this step uses missing local action '{ref.raw}'{hint}",
         )
@@ -291,56 +295,6 @@ def _local_workflows(project, pipeline) -> list[str]:
         if rel is not None and p.kind == "reusable-workflow":
             out.append("./" + rel)
     return out
-
-
-def _filter_pattern(text: str) -> re.Pattern:
-    """A GitHub filter pattern (``*``, ``**``, ``?``, ``+``, ``[...]``, ``\\`` escapes) as a regex."""
-    out: list[str] = []
-    atom = False  # the last token can take a quantifier
-    i = 0
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if c == "\\" and i + 1 < n:
-            out.append(re.escape(text[i + 1]))
-            atom = True
-            i += 2
-            continue
-        if text.startswith("**", i):
-            out.append(".*")
-            atom = False
-            i += 2
-            continue
-        if c == "*":
-            out.append("[^/]*")
-            atom = False
-        elif c in "?+" and atom:
-            out.append(c)
-            atom = False
-        elif c == "[" and "]" in text[i + 1 :]:
-            j = text.index("]", i + 1)
-            out.append("[" + text[i + 1 : j].replace("\\", "\\\\") + "]")
-            atom = True
-            i = j + 1
-            continue
-        else:
-            out.append(re.escape(c))
-            atom = True
-        i += 1
-    return re.compile("".join(out) + r"\Z")
-
-
-def _filter_matches(wanted: str, workflow, root: str) -> bool:
-    """``wanted`` (a GitHub filter pattern) matches the workflow's name or path."""
-    rel = _relative(workflow.file.abspath, root) or workflow.file.path
-    names = {rel, os.path.basename(rel)}
-    if workflow.name:
-        names.add(workflow.name.strip())
-    try:
-        pattern = _filter_pattern(wanted)
-    except re.error:
-        return False
-    return any(pattern.match(n) for n in names)
 
 
 def _unreadable_workflows(project, root: str) -> bool:

@@ -166,7 +166,11 @@ _SAME_REPO = {
         "github.event.pull_request.base.repo.full_name",
         "github.event.repository.full_name",
     ),
-    "github.event.pull_request.head.repo.id": ("github.repository_id", "github.event.pull_request.base.repo.id", "github.event.repository.id"),
+    "github.event.pull_request.head.repo.id": (
+        "github.repository_id",
+        "github.event.pull_request.base.repo.id",
+        "github.event.repository.id",
+    ),
     "github.event.workflow_run.head_repository.full_name": ("github.repository", "github.event.repository.full_name"),
     "github.event.workflow_run.head_repository.id": ("github.repository_id", "github.event.repository.id"),
 }
@@ -174,17 +178,29 @@ _FORK_FLAGS = ("github.event.pull_request.head.repo.fork", "github.event.workflo
 _ASSOCIATIONS = ("github.event.pull_request.author_association",)
 
 
-def _restricts(node, events: frozenset[str]) -> bool:
-    """``node`` (an ``if:``) is false for any pull request a stranger can open from a fork.
+def _owner(path: str) -> str | None:
+    """The dangerous event whose payload holds ``path`` (it is null under the other)."""
+    if path.startswith(("github.event.pull_request.", "github.event.label.")):
+        return "pull_request_target"
+    if path.startswith("github.event.workflow_run."):
+        return "workflow_run"
+    return None
+
+
+def _restricts(node, event: str) -> bool:
+    """``node`` (an ``if:``) is false, under ``event``, for any pull request a stranger
+    can open from a fork.
 
     Recognised: the head repository is the base repository (``head.repo.full_name ==
     github.repository``, or a literal ``owner/name``), ``head.repo.fork`` is false, the
     author association is OWNER/MEMBER/COLLABORATOR, a named pull request author
     (``user.login == 'dependabot[bot]'``), a merged pull request, the label just added
     (``github.event.label.name == ...``: a maintainer's act), a workflow_run that followed
-    a non-PR event, and event-name tests that exclude the dangerous triggers. ``&&`` needs
-    one restricting side, ``||`` both. ``github.actor`` checks are not trusted (the actor
-    is whoever caused the latest event, which an attacker can arrange).
+    a non-PR event, and event-name tests that exclude ``event``. ``&&`` needs one
+    restricting side, ``||`` both. A test of a context the event does not have counts
+    only when GitHub's loose comparison of null makes it false (``null == false`` is
+    true). ``github.actor`` checks are not trusted: the actor is whoever caused the
+    latest event, which an attacker can arrange.
     """
     from pipelint.expressions.github import Binary, Call, Group, Unary
 
@@ -192,14 +208,16 @@ def _restricts(node, events: frozenset[str]) -> bool:
         node = node.expr
     if isinstance(node, Binary):
         if node.op == "&&":
-            return _restricts(node.left, events) or _restricts(node.right, events)
+            return _restricts(node.left, event) or _restricts(node.right, event)
         if node.op == "||":
-            return _restricts(node.left, events) and _restricts(node.right, events)
+            return _restricts(node.left, event) and _restricts(node.right, event)
         if node.op in ("==", "!="):
-            return _comparison(node.op, node.left, node.right, events) or _comparison(node.op, node.right, node.left, events)
+            left, right = node.left, node.right
+            return _comparison(node.op, left, right, event) or _comparison(node.op, right, left, event)
         return False
     if isinstance(node, Unary):
-        return _path_of(node.operand) in _FORK_FLAGS
+        path = _path_of(node.operand)
+        return path in _FORK_FLAGS and _owner(path) == event
     if isinstance(node, Call):
         name = node.name.lower()
         if name == "contains" and len(node.args) == 2 and _path_of(node.args[1]) in _ASSOCIATIONS:
@@ -209,41 +227,68 @@ def _restricts(node, events: frozenset[str]) -> bool:
     return _path_of(node) == "github.event.pull_request.merged"
 
 
-def _comparison(op: str, left, right, events: frozenset[str]) -> bool:
+def _comparison(op: str, left, right, event: str) -> bool:
     path = _path_of(left)
     if path is None:
         return False
-    other_path = _path_of(right)
+    own = _owner(path) in (None, event)
+    other = _path_of(right)
     value = _literal(right)
     if op == "==":
         if path in _SAME_REPO:
-            return other_path in _SAME_REPO[path] or (isinstance(value, str) and value.count("/") == 1)
+            if other in _SAME_REPO[path]:
+                return own or _owner(other) is None  # null == null is true
+            return isinstance(value, str) and value.count("/") == 1
         if path in _FORK_FLAGS:
-            return value is False or value == "false"
+            return own and (value is False or value == "false")
         if path in _ASSOCIATIONS:
             return isinstance(value, str) and value.lower() in _TRUSTED_ASSOCIATIONS
-        if path == "github.event.pull_request.user.login" or path == "github.event.label.name":
+        if path in ("github.event.pull_request.user.login", "github.event.label.name"):
             return isinstance(value, str) and bool(value)
         if path == "github.event.pull_request.merged":
             return value is True or value == "true"
         if path == "github.event.workflow_run.event":
-            return isinstance(value, str) and not value.startswith("pull_request")
+            return isinstance(value, str) and bool(value) and not value.startswith("pull_request")
         if path == "github.event_name":
-            return isinstance(value, str) and value not in events
+            return isinstance(value, str) and value != event
         return False
     # !=
     if path in _FORK_FLAGS:
-        return value is True or value == "true"
+        return own and (value is True or value == "true")
     if path == "github.event.workflow_run.event":
-        return value == "pull_request" and "workflow_run" in events
+        return own and value == "pull_request"
     if path == "github.event_name":
-        return isinstance(value, str) and events == {value}
+        return value == event
     return False
 
 
 def _guarded(node: Scalar | None, events: frozenset[str]) -> bool:
     expr = _condition_expr(node)
-    return expr is not None and _restricts(expr, events)
+    return expr is not None and all(_restricts(expr, event) for event in events)
+
+
+
+_RUNS_AFTER_SKIPS = re.compile(r"\b(?:always|failure|cancelled)\s*\(", re.IGNORECASE)
+
+
+def _job_guarded(job, pipeline, events: frozenset[str], memo: dict[str, bool]) -> bool:
+    """The job's ``if:`` restricts it to trusted pull requests, or it needs a job that
+    does: a job whose needs were skipped is skipped too, unless its ``if:`` uses
+    ``always()``, ``failure()`` or ``cancelled()``."""
+    if job.id in memo:
+        return memo[job.id]
+    memo[job.id] = False  # cycles (PL003 reports them) are not guards
+    result = _guarded(job.condition, events)
+    if not result and job.needs:
+        text = job.condition.value if job.condition is not None else ""
+        if not _RUNS_AFTER_SKIPS.search(str(text)):
+            for need in job.needs:
+                upstream = pipeline.jobs.get(need.job_id)
+                if upstream is not None and _job_guarded(upstream, pipeline, events, memo):
+                    result = True
+                    break
+    memo[job.id] = result
+    return result
 
 
 def _workflow_run_is_trusted(project, pipeline) -> bool:
@@ -269,7 +314,11 @@ def _workflow_run_is_trusted(project, pipeline) -> bool:
 _SEPARATORS = re.compile(r"\|\||&&|;;|[;|&()`{}]|\$\(")
 _HEREDOC = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
-_PREFIXES = frozenset({"sudo", "env", "time", "exec", "nohup", "command", "xvfb-run", "stdbuf", "nice", "then", "do", "else", "elif", "if", "while", "until", "!", "-"})
+#: Words before the program: wrappers and shell keywords.
+_PREFIXES = frozenset(
+    {"sudo", "env", "time", "exec", "nohup", "command", "xvfb-run", "stdbuf", "nice"}
+    | {"then", "do", "else", "elif", "if", "while", "until", "!", "-"}
+)
 
 
 @dataclass
@@ -416,12 +465,16 @@ def shell_commands(text: str) -> list[Command]:
     return commands
 
 
-
 # --------------------------------------------------------------------------- what runs code
 
+
+def _set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
 #: Programs that run code from the working tree whatever their arguments (build files,
-#: test files, config files that are code).
-_ALWAYS = frozenset(
+#: test files, configuration files that are code).
+_ALWAYS = _set(
     """
     make gmake cmake ctest ninja meson scons bazel bazelisk buck buck2 ant mvn gradle sbt lein
     mix rebar3 stack cabal dune xcodebuild msbuild tox nox pytest py.test pre-commit
@@ -429,59 +482,66 @@ _ALWAYS = frozenset(
     next nuxt astro gatsby babel eslint prettier stylelint commitlint lerna nx turbo rush
     sphinx-build mkdocs jekyll ansible-playbook semantic-release storybook
     hatch pdm tsx ts-node task just mage goreleaser gulp grunt invoke earthly gotestsum ginkgo
-    """.split()
+    """
 )
 #: Programs that run the tree's code only through some subcommands.
 _SUBCOMMANDS = {
-    "npm": {"install", "i", "ci", "add", "run", "run-script", "test", "t", "tst", "start", "restart", "stop", "exec", "x", "rebuild", "pack", "publish", "link", "install-test", "it", "install-ci-test", "cit", "prepare", "build"},
-    "dotnet": {"build", "test", "run", "restore", "pack", "publish", "msbuild", "vstest"},
-    "go": {"test", "run", "generate"},
-    "poetry": {"install", "run", "build", "shell", "publish"},
-    "pipenv": {"install", "run", "sync", "shell"},
-    "uv": {"sync", "run", "build"},
-    "bundle": {"install", "exec", "update"},
-    "bundler": {"install", "exec", "update"},
-    "gem": {"build"},
-    "composer": {"install", "update", "run", "run-script", "test", "exec"},
-    "terraform": {"plan", "apply", "refresh", "test", "console", "import"},
-    "tofu": {"plan", "apply", "refresh", "test", "console", "import"},
-    "terragrunt": {"plan", "apply", "refresh", "run-all"},
-    "docker": {"build", "buildx", "compose", "bake"},
-    "podman": {"build"},
-    "buildah": {"bud", "build"},
-    "docker-compose": {"build", "up", "run"},
-    "swift": {"build", "test", "run"},
-    "flutter": {"build", "test", "run", "pub"},
-    "dart": {"run", "test", "compile"},
-    "deno": {"run", "test", "task", "compile", "bench"},
-    "coverage": {"run"},
-    "skaffold": {"run", "build", "dev", "debug", "deploy", "test"},
-    "tilt": {"up", "ci"},
-    "dagger": {"run", "call", "do"},
+    "npm": _set(
+        "install i ci add run run-script test t tst start restart stop exec x rebuild pack publish link"
+        " install-test it install-ci-test cit prepare build"
+    ),
+    "dotnet": _set("build test run restore pack publish msbuild vstest"),
+    "go": _set("test run generate"),
+    "poetry": _set("install run build shell publish"),
+    "pipenv": _set("install run sync shell"),
+    "uv": _set("sync run build"),
+    "bundle": _set("install exec update"),
+    "bundler": _set("install exec update"),
+    "gem": _set("build"),
+    "composer": _set("install update run run-script test exec"),
+    "terraform": _set("plan apply refresh test console import"),
+    "tofu": _set("plan apply refresh test console import"),
+    "terragrunt": _set("plan apply refresh run-all"),
+    "docker": _set("build buildx compose bake"),
+    "podman": _set("build"),
+    "buildah": _set("bud build"),
+    "docker-compose": _set("build up run"),
+    "swift": _set("build test run"),
+    "flutter": _set("build test run pub"),
+    "dart": _set("run test compile"),
+    "deno": _set("run test task compile bench"),
+    "coverage": _set("run"),
+    "skaffold": _set("run build dev debug deploy test"),
+    "tilt": _set("up ci"),
+    "dagger": _set("run call do"),
 }
 #: Package managers that run the project's scripts for almost anything but these.
 _MOSTLY = {
-    "yarn": {"--version", "-v", "config", "info", "cache", "why", "list", "licenses", "owner", "login", "logout", "tag", "version", "versions", "npm", "global"},
-    "pnpm": {"--version", "-v", "config", "store", "why", "list", "ls", "licenses", "outdated", "audit", "root", "bin"},
-    "bun": {"--version", "-v", "pm", "upgrade", "outdated"},
-    "cargo": {"fmt", "--version", "-V", "version", "search", "login", "logout", "owner", "yank", "metadata", "tree", "update", "fetch", "generate-lockfile", "locate-project", "pkgid", "verify-project", "deny", "audit", "install", "sort"},
-    "npx": set(),
-    "pnpx": set(),
-    "bunx": set(),
+    "yarn": _set("--version -v config info cache why list licenses owner login logout tag version versions npm global"),
+    "pnpm": _set("--version -v config store why list ls licenses outdated audit root bin"),
+    "bun": _set("--version -v pm upgrade outdated"),
+    "cargo": _set(
+        "fmt --version -V version search login logout owner yank metadata tree update fetch generate-lockfile"
+        " locate-project pkgid verify-project deny audit install sort"
+    ),
+    "npx": frozenset(),
+    "pnpx": frozenset(),
+    "bunx": frozenset(),
 }
-_INTERPRETERS = frozenset(
-    {"bash", "sh", "zsh", "dash", "ksh", "pwsh", "powershell", "node", "nodejs", "ruby", "perl", "php", "rscript", "julia", "lua", "source", "."}
-)
+_INTERPRETERS = _set("bash sh zsh dash ksh pwsh powershell node nodejs ruby perl php rscript julia lua source .")
+_INLINE_FLAGS = _set("-e -p --eval --print -v --version")
 _PYTHON = re.compile(r"^(?:python|python3|python3\.\d+|py|pypy3?)$")
 _PIP = re.compile(r"^pip3?(?:\.\d+)?$")
-#: python -m modules that do not run the tree's code.
-_SAFE_MODULES = frozenset({"venv", "json.tool", "http.server", "zipfile", "tarfile", "ensurepip", "site", "webbrowser", "uuid", "base64", "platform", "sysconfig", "pip_audit", "twine"})
-
-_DIR_OPTIONS = frozenset(
-    {"-C", "--directory", "--prefix", "--cwd", "--dir", "-f", "--file", "--manifest-path", "-p", "--project-dir", "--project", "-r", "--requirement", "-e", "--editable", "--rootdir", "-c", "--config"}
+#: ``python -m`` modules that do not run the tree's code.
+_SAFE_MODULES = _set("venv json.tool http.server zipfile tarfile ensurepip site webbrowser uuid base64 platform sysconfig")
+#: Options whose value names the folder or file a tool works on.
+_DIR_OPTIONS = _set(
+    "-C --directory --prefix --cwd --dir -f --file --manifest-path -p --project-dir --project"
+    " -r --requirement -e --editable --rootdir -c --config"
 )
 
-#: Marketplace actions that build or test the workspace (run its code).
+#: Marketplace actions that build or test the workspace (run its code); the value names
+#: an input that must be set for that to happen.
 _BUILD_ACTIONS = {
     "docker/build-push-action": None,
     "docker/bake-action": None,
@@ -500,10 +560,9 @@ _BUILD_ACTIONS = {
     "reviewdog/action-eslint": None,
     "chromaui/action": None,
     "changesets/action": None,
-    "coursier/setup-action": None,
 }
-
-
+#: ``require()`` of a file of the workspace in an actions/github-script script.
+_REQUIRES_WORKSPACE = re.compile(r"require\(\s*['\"`](?:\./|\$\{process\.env\.GITHUB_WORKSPACE\})")
 _WORKSPACE_PREFIXES = ("${{ github.workspace }}", "${{github.workspace}}", "$GITHUB_WORKSPACE", "${GITHUB_WORKSPACE}")
 
 
@@ -615,9 +674,11 @@ def _runs_code(words: list[str]) -> CodeRun | None:
         return None
     if base.lower() in ("import-module", "ipmo"):
         files = [a for a in args if not a.startswith("-")]
-        return CodeRun(f"Import-Module {files[0]}", [files[0]], False) if files and ("/" in files[0] or "\\" in files[0]) else None
+        if files and ("/" in files[0] or "\\" in files[0]):
+            return CodeRun(f"Import-Module {files[0]}", [files[0]], False)
+        return None
     if base in _INTERPRETERS:
-        if base in ("node", "nodejs", "ruby", "perl", "php") and args[:1] and args[0] in ("-e", "-p", "--eval", "--print", "-v", "--version"):
+        if base in ("node", "nodejs", "ruby", "perl", "php") and args[:1] and args[0] in _INLINE_FLAGS:
             return None
         if base in ("pwsh", "powershell") and any(a.lower() in ("-c", "-command") for a in args):
             return None
@@ -734,6 +795,10 @@ def _protected(step) -> bool:
         return True
     first = _FIRST_PROTECTED.get(major)
     return first is not None and version >= first
+
+
+def _is_trusted_checkout(step) -> bool:
+    return _is_action(step, "actions/checkout") and _action_checkout(step) is None
 
 
 def _checkout_path(step) -> str:
@@ -933,7 +998,7 @@ def _step_runs_code(step, tree: Tree) -> Runner | None:
         return Runner(step, uses.node, None, None, uses.name)
     if name == "actions/github-script":
         script = _input(step, "script")
-        if script is not None and re.search(r"require\(\s*['\"`](?:\./|\$\{process\.env\.GITHUB_WORKSPACE\})", script.value):
+        if script is not None and _REQUIRES_WORKSPACE.search(script.value):
             return Runner(step, script, None, None, "a script that requires a workspace file")
     return None
 
@@ -1036,15 +1101,16 @@ class UntrustedCheckout(Rule):
             return
         trust_protection = bool(ctx.options.get("trust-checkout-protection", True))
         file = ctx.file.file
+        guarded: dict[str, bool] = {}
         for job in pipeline.jobs.values():
-            if not job.steps or _guarded(job.condition, events):
+            if not job.steps or _job_guarded(job, pipeline, events, guarded):
                 continue
             for checkout, runner in self._findings(job, events, trust_protection):
                 yield self._diagnostic(file, job, events, checkout, runner)
 
     def _findings(self, job, events, trust_protection):
         steps = job.steps
-        trusted = [_checkout_path(st) for st in steps if _is_action(st, "actions/checkout") and _action_checkout(st) is None]
+        trusted = [_checkout_path(st) for st in steps if _is_trusted_checkout(st)]
         for index, step in enumerate(steps):
             if _guarded(step.condition, events):
                 continue
@@ -1063,7 +1129,7 @@ class UntrustedCheckout(Rule):
                 runner = _commands_run_code(step, checkout.rest, checkout.path, tree)
             if runner is None:
                 for later in steps[index + 1 :]:
-                    if _is_action(later, "actions/checkout") and _checkout_path(later) == checkout.path and _action_checkout(later) is None:
+                    if _is_trusted_checkout(later) and _checkout_path(later) == checkout.path:
                         break  # a trusted checkout replaces the tree
                     if _guarded(later.condition, events):
                         continue

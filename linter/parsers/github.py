@@ -36,12 +36,23 @@ def repository_root_for(file: SourceFile) -> str:
     return os.path.dirname(file.abspath)
 
 
-def parse_uses(node: Scalar, file: SourceFile) -> ActionRef:
+#: What the runner accepts as a local action: a folder holding one of these.
+ACTION_FILES = ("action.yml", "action.yaml", "Dockerfile")
+
+
+def _local_target_exists(path: str, context: str) -> bool:
+    if context == "workflow":  # a reusable workflow is a file
+        return os.path.isfile(path)
+    return os.path.isdir(path) and any(os.path.isfile(os.path.join(path, name)) for name in ACTION_FILES)
+
+
+def parse_uses(node: Scalar, file: SourceFile, context: str = "step") -> ActionRef:
+    """``uses:`` of a step (``context="step"``: an action) or of a job (``"workflow"``)."""
     raw = node.value.strip()
     if raw.startswith("./") or raw == ".":
         root = repository_root_for(file)
         local = os.path.normpath(os.path.join(root, raw))
-        exists = os.path.exists(local) if "${{" not in raw else None
+        exists = _local_target_exists(local, context) if "${{" not in raw else None
         rel = os.path.relpath(local, root).replace(os.sep, "/")
         return ActionRef(raw, node, "local", path=raw[2:], resolved=rel, exists=exists)
     if raw.startswith("docker://"):
@@ -164,7 +175,7 @@ def parse_workflow(file: SourceFile, document: Document) -> Pipeline | None:
         job.strategy = body.get("strategy")
         uses = _scalar(body.get("uses"))
         if uses is not None and uses.value:
-            job.uses = parse_uses(uses, file)
+            job.uses = parse_uses(uses, file, "workflow")
             job.inputs = _mapping(body.get("with"))
         shell = _default_shell(body.get("defaults")) or workflow_shell
         job.steps = _steps(body.get("steps"), file, job, shell)
