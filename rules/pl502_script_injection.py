@@ -72,8 +72,9 @@ _OPAQUE_FUNCTIONS = frozenset(
 
 
 def _segment_name(seg) -> str:
-    """A path segment: its name, ``*`` for a star filter or a literal number index, and
-    ``?`` for an index computed at run time (which key it picks is not known)."""
+    """A path segment: its name, ``*`` for a star filter, a literal number index or a
+    key computed from attacker-controlled text, and ``?`` for another computed index
+    (which key it picks is not known, but nobody outside chooses it)."""
     from pipelint.expressions.github import Index, Literal, Property
 
     if isinstance(seg, Property):
@@ -82,6 +83,9 @@ def _segment_name(seg) -> str:
         if isinstance(seg.index, Literal):
             value = seg.index.value
             return value.lower() if isinstance(value, str) else "*"
+        # A key an attacker chooses may select any property: as good as a star.
+        if any(is_untrusted(path) for path, _s, _e in flowing_paths(seg.index)):
+            return "*"
         return "?"
     return "*"
 
@@ -442,7 +446,8 @@ class ScriptInjection(Rule):
                 else:
                     source = via_env[0]
                     message = self._env_message(sink, source)
-                    related = (Related(file.node_span(source.value), f"env.{source.name} is set from {source.paths[0]} here"),)
+                    where = f"env.{source.name} is set from {source.paths[0]} here"
+                    related = (Related(file.node_span(source.value), where),)
                 yield self.diagnostic(span, message, related=related, logical_path=sink.logical_path)
 
     def _message(self, sink: Sink, paths: list[str]) -> str:
@@ -466,5 +471,6 @@ class ScriptInjection(Rule):
             f"which undoes the env: indirection; use {use} instead"
         )
         if len(message) > _MAX_MESSAGE:
-            message = f"{step_label(sink.step)} expands {expr} (from {source.paths[0]}) into its script; use {use} instead"
+            label = step_label(sink.step)
+            message = f"{label} expands {expr} (from {source.paths[0]}) into its script; use {use} instead"
         return message

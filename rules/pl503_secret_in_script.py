@@ -125,7 +125,8 @@ class SecretInScript(Rule):
                 else:
                     fix = f"use {variable_reference(source.name, sink.language)} instead"
                     written = source.written[0] if len(source.written[0]) <= 60 else secret
-                    related = (Related(file.node_span(source.value), f"env.{source.name} is set from {written} here"),)
+                    where = f"env.{source.name} is set from {written} here"
+                    related = (Related(file.node_span(source.value), where),)
                     shown = f"{shown} (set from {written})"
                 tail = f"into its script, writing it to disk and process arguments; {fix}"
                 message = f"{sink.where} expands {shown} {tail}"

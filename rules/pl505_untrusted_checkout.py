@@ -68,7 +68,6 @@ def _segments_match(path: str, pattern: str) -> bool:
     return len(p) == len(q) and all(a == b or a == "*" or b == "*" for a, b in zip(p, q))
 
 
-
 def _is_pr_commit(path: str) -> bool:
     return any(_segments_match(path, pattern) for pattern in _PR_COMMITS)
 
@@ -202,10 +201,12 @@ def _restricts(node, event: str) -> bool:
     true). ``github.actor`` checks are not trusted: the actor is whoever caused the
     latest event, which an attacker can arrange.
     """
-    from pipelint.expressions.github import Binary, Call, Group, Unary
+    from pipelint.expressions.github import Binary, Call, Context, Group, Literal, Unary
 
     while isinstance(node, Group):
         node = node.expr
+    if isinstance(node, Literal):
+        return node.value in (False, None, 0, "")  # if: false
     if isinstance(node, Binary):
         if node.op == "&&":
             return _restricts(node.left, event) or _restricts(node.right, event)
@@ -224,7 +225,7 @@ def _restricts(node, event: str) -> bool:
             values = _string_values(node.args[0])
             return bool(values) and all(v.lower() in _TRUSTED_ASSOCIATIONS for v in values)
         return False
-    return _path_of(node) == "github.event.pull_request.merged"
+    return isinstance(node, Context) and _path_of(node) == "github.event.pull_request.merged"
 
 
 def _comparison(op: str, left, right, event: str) -> bool:
@@ -517,7 +518,8 @@ _SUBCOMMANDS = {
 }
 #: Package managers that run the project's scripts for almost anything but these.
 _MOSTLY = {
-    "yarn": _set("--version -v config info cache why list licenses owner login logout tag version versions npm global"),
+    "yarn": _set("--version -v config info cache why list licenses owner login logout tag version versions npm")
+    | {"global"},
     "pnpm": _set("--version -v config store why list ls licenses outdated audit root bin"),
     "bun": _set("--version -v pm upgrade outdated"),
     "cargo": _set(
@@ -533,7 +535,7 @@ _INLINE_FLAGS = _set("-e -p --eval --print -v --version")
 _PYTHON = re.compile(r"^(?:python|python3|python3\.\d+|py|pypy3?)$")
 _PIP = re.compile(r"^pip3?(?:\.\d+)?$")
 #: ``python -m`` modules that do not run the tree's code.
-_SAFE_MODULES = _set("venv json.tool http.server zipfile tarfile ensurepip site webbrowser uuid base64 platform sysconfig")
+_SAFE_MODULES = _set("venv json.tool http.server zipfile tarfile ensurepip site webbrowser uuid base64")
 #: Options whose value names the folder or file a tool works on.
 _DIR_OPTIONS = _set(
     "-C --directory --prefix --cwd --dir -f --file --manifest-path -p --project-dir --project"
