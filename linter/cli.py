@@ -128,8 +128,11 @@ def _lint_command(argv: list[str]) -> int:
         return EXIT_INTERNAL
 
     if not args.quiet:
+        from .discovery import VerboseNotice
+
         for notice in result.notices:
-            _err(notice)
+            if args.verbose or not isinstance(notice, VerboseNotice):
+                _err(notice)
 
     from .reporters import render
 

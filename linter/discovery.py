@@ -14,6 +14,11 @@ from dataclasses import dataclass
 from .classify import FileKind, kind_for_path
 
 
+class VerboseNotice(str):
+    """A notice shown only with ``--verbose``: pre-commit names every staged YAML file, and
+    a line for each one that is not a pipeline would bury the findings."""
+
+
 @dataclass(frozen=True)
 class Candidate:
     abspath: str
@@ -139,7 +144,7 @@ def collect(
             kind = kind_for_path(os.path.abspath(p).replace(os.sep, "/"))
             found = [Candidate(os.path.abspath(p), rel, kind, explicit=True)] if kind else []
             if not kind and notices is not None:
-                notices.append(f"skipped {rel}: not a kind of file pipelint reads")
+                notices.append(VerboseNotice(f"skipped {rel}: not a kind of file pipelint reads"))
         else:
             if notices is not None:
                 notices.append(f"skipped {p}: no such file or directory")

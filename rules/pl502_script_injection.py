@@ -7,7 +7,7 @@ in its value, and the scripts (sinks) of GitHub steps.
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from pipelint.diagnostics import Related, Severity
 from pipelint.rule import Rule
@@ -70,11 +70,28 @@ _OPAQUE_FUNCTIONS = frozenset(
 
 # --------------------------------------------------------------------------- data flow
 
+#: Path segment markers: a star filter (``.*``, ``[*]``: every element, an array), a
+#: literal number index (one element), an index computed from trusted values (one
+#: unknown key) and one computed from attacker-controlled text (any key the attacker
+#: picks). Named segments are lower-case names.
+STAR, NUMBER, COMPUTED, CHOSEN = "*", "#", "?", "!"
+
+
+class Flow(NamedTuple):
+    """A context whose value can reach the text of an expression, and how.
+
+    ``via`` is "" when the value itself is substituted (an object then becomes the word
+    ``Object`` and an array ``Array``), "join" inside ``join()`` (array elements are
+    joined) and "json" inside ``toJSON()`` (everything is serialised).
+    """
+
+    path: str
+    start: int
+    end: int
+    via: str
+
 
 def _segment_name(seg) -> str:
-    """A path segment: its name, ``*`` for a star filter, a literal number index or a
-    key computed from attacker-controlled text, and ``?`` for another computed index
-    (which key it picks is not known, but nobody outside chooses it)."""
     from pipelint.expressions.github import Index, Literal, Property
 
     if isinstance(seg, Property):
@@ -82,53 +99,51 @@ def _segment_name(seg) -> str:
     if isinstance(seg, Index):
         if isinstance(seg.index, Literal):
             value = seg.index.value
-            return value.lower() if isinstance(value, str) else "*"
-        # A key an attacker chooses may select any property: as good as a star.
-        if any(is_untrusted(path) for path, _s, _e in flowing_paths(seg.index)):
-            return "*"
-        return "?"
-    return "*"
+            return value.lower() if isinstance(value, str) else NUMBER
+        if any(value_kind(flow.path) for flow in flowing_paths(seg.index)):
+            return CHOSEN
+        return COMPUTED
+    return STAR
 
 
 def context_path(node) -> str:
-    """The normalised path of one Context node (see :func:`_segment_name`)."""
+    """The normalised path of one Context node: lower-case names joined by dots, with
+    the markers :data:`STAR`, :data:`NUMBER`, :data:`COMPUTED` and :data:`CHOSEN`."""
     return ".".join([node.name.lower(), *(_segment_name(s) for s in node.segments)])
 
 
-def flowing_paths(expr) -> list[tuple[str, int, int]]:
-    """The contexts whose value can become (part of) the value of ``expr``.
+def flowing_paths(expr) -> list[Flow]:
+    """The contexts whose value can become (part of) the value of ``expr``, in text order.
 
-    ``(path, start, end)`` with the path normalised like ``context_paths`` (lower case,
-    ``*`` for star filters and number indexes) except that an index computed at run time
-    is ``?``; offsets are relative to the parsed text.
-    Comparisons, ``!`` and boolean functions (``contains``...) yield true/false, so what
-    they read does not flow; ``a && b`` yields ``a`` only when ``a`` is falsy (an empty
-    string at most), so only ``b`` flows; ``a || b`` may yield either; ``case()`` yields
-    its values, not its conditions; any other function passes its arguments through.
-    Segments read from a computed value (``fromJSON(x).y``) extend the paths of ``x``.
+    Offsets are relative to the parsed text. Comparisons, ``!`` and boolean functions
+    (``contains``...) yield true/false, so what they read does not flow; ``a && b``
+    yields ``a`` only when ``a`` is falsy (an empty string at most), so only ``b``
+    flows; ``a || b`` may yield either; ``case()`` yields its values, not its
+    conditions; other functions pass their arguments through. Segments read from a
+    computed value (``fromJSON(x).y``) extend the paths of ``x``.
     """
     from pipelint.expressions.github import Access, Binary, Call, Context, Group
 
-    out: list[tuple[str, int, int]] = []
+    out: list[Flow] = []
 
-    def visit(node, suffix: tuple[str, ...], span: tuple[int, int] | None) -> None:
+    def visit(node, suffix: tuple[str, ...], span: tuple[int, int] | None, via: str) -> None:
         if isinstance(node, Context):
             path = context_path(node)
             if suffix:
                 path = ".".join((path, *suffix))
             start, end = span if span else (node.start, node.end)
-            out.append((path, start, end))
+            out.append(Flow(path, start, end, via))
         elif isinstance(node, Group):
-            visit(node.expr, suffix, span or (node.start, node.end))
+            visit(node.expr, suffix, span or (node.start, node.end), via)
         elif isinstance(node, Access):
             names = tuple(_segment_name(s) for s in node.segments)
-            visit(node.target, names + suffix, span or (node.start, node.end))
+            visit(node.target, names + suffix, span or (node.start, node.end), via)
         elif isinstance(node, Binary):
             if node.op == "||":
-                visit(node.left, suffix, span)
-                visit(node.right, suffix, span)
+                visit(node.left, suffix, span, via)
+                visit(node.right, suffix, span, via)
             elif node.op == "&&":
-                visit(node.right, suffix, span)
+                visit(node.right, suffix, span, via)
         elif isinstance(node, Call):
             name = node.name.lower()
             if name in _OPAQUE_FUNCTIONS:
@@ -136,43 +151,81 @@ def flowing_paths(expr) -> list[tuple[str, int, int]]:
             args = node.args
             if name == "case":
                 args = tuple(args[i] for i in range(1, len(args) - 1, 2)) + args[-1:]
-            for arg in args:
-                visit(arg, suffix, span)
+            for i, arg in enumerate(args):
+                inner = via
+                if name == "tojson":
+                    inner = "json"
+                elif name == "join" and i == 0 and via != "json":
+                    inner = "join"
+                visit(arg, suffix, span, inner)
         # Literal and Unary ('!' gives a boolean) carry no text.
 
-    visit(expr, (), None)
-    out.sort(key=lambda item: item[1])
+    visit(expr, (), None, "")
+    out.sort(key=lambda flow: flow.start)
     return out
 
 
-def _segments_match(path: tuple[str, ...], pattern: tuple[str, ...]) -> bool:
-    # A star filter reads every property; a computed index ("?") reads one unknown key,
-    # which matters only where the pattern itself accepts any key (array elements). Both
-    # at once (``github.event.*[inputs.x]``) say too little to report.
+def _segment_matches(p: str, q: str) -> bool:
+    # A pattern's "*" is any element or key; a star filter or an attacker-chosen key in
+    # the path may select any named field.
+    return p == q or q == "*" or p in (STAR, CHOSEN)
+
+
+def _match(parts: tuple[str, ...], pattern: tuple[str, ...]) -> bool:
+    """``parts`` and ``pattern`` agree on their common length. A star filter next to a
+    trusted computed index (``github.event.*[inputs.x]``) says too little to report."""
     guessed = False
-    for p, q in zip(path, pattern):
-        if p == q or q == "*":
-            continue
-        if p != "*":
+    for p, q in zip(parts, pattern):
+        if not _segment_matches(p, q):
             return False
-        guessed = True
-    return not (guessed and "?" in path)
+        guessed = guessed or (p == STAR and q != "*")
+    return not (guessed and COMPUTED in parts)
+
+
+def value_kind(path: str, patterns: tuple[tuple[str, ...], ...] | None = None) -> str | None:
+    """What ``path`` holds of the text ``patterns`` (default: :data:`UNTRUSTED`) describe:
+    "string" (the text itself, or below it), "array" (several, through a star filter),
+    "object" (an object that contains it: ``github.event``) or None (none of it)."""
+    parts = tuple(path.split("."))
+    kind = None
+    for pattern in patterns or _UNTRUSTED_SEGMENTS:
+        if not _match(parts, pattern):
+            continue
+        if len(parts) >= len(pattern):
+            return "array" if STAR in parts else "string"
+        kind = "object"
+    return kind
+
+
+def display_path(path: str) -> str:
+    """``path`` as a user reads it: every index marker shown as ``*``."""
+    return ".".join("*" if part in (STAR, NUMBER, COMPUTED, CHOSEN) else part for part in path.split("."))
+
+
+def reaches_text(kind: str | None, via: str) -> bool:
+    """A value of ``kind`` substituted ``via`` (see :class:`Flow`) puts its text in the result."""
+    if kind is None:
+        return False
+    if via == "json":
+        return True
+    if via == "join":
+        return kind in ("string", "array")
+    return kind == "string"
+
+
+def untrusted_flow(flow: Flow) -> bool:
+    """The flow puts attacker-controlled text into the expression's result."""
+    return reaches_text(value_kind(flow.path), flow.via)
 
 
 def is_untrusted(path: str) -> bool:
-    """``path`` reads attacker-controlled text, or an object or array that contains it.
-
-    ``github.event.issue.title`` itself, anything below it, and ``github.event``,
-    ``github.event.issue`` or ``github`` as a whole (``toJSON(github.event)``).
-    """
-    parts = tuple(path.split("."))
-    return any(_segments_match(parts, pattern) for pattern in _UNTRUSTED_SEGMENTS)
+    """``path`` reads attacker-controlled text, or an array or object that contains it."""
+    return value_kind(path) is not None
 
 
 def reads_value(path: str) -> bool:
-    """``path`` is an untrusted field itself (or below one), not an object holding one."""
-    parts = tuple(path.split("."))
-    return any(len(parts) >= len(q) and _segments_match(parts, q) for q in _UNTRUSTED_SEGMENTS)
+    """``path`` is attacker-controlled text itself (or below it), not an object holding it."""
+    return value_kind(path) in ("string", "array")
 
 
 def parse_embedded(text: str):
@@ -287,7 +340,9 @@ class EnvSource:
 
 
 def env_source(step, path: str, predicate) -> EnvSource | None:
-    """For ``env.NAME``: the paths matching ``predicate`` that its ``env:`` value expands."""
+    """For ``env.NAME``: the flows of its ``env:`` value that ``predicate`` accepts.
+
+    The env value is a string, so what reaches it reaches ``${{ env.NAME }}`` too."""
     if not path.startswith("env.") or path.count(".") != 1:
         return None
     entry = env_lookup(step, path[4:])
@@ -297,10 +352,10 @@ def env_source(step, path: str, predicate) -> EnvSource | None:
     found: list[str] = []
     written: list[str] = []
     for emb, expr in parse_embedded(value.value):
-        for inner, start, end in flowing_paths(expr):
-            if predicate(inner) and inner not in found:
-                found.append(inner)
-                written.append(" ".join(emb.inner[start:end].split()))
+        for flow in flowing_paths(expr):
+            if predicate(flow) and flow.path not in found:
+                found.append(flow.path)
+                written.append(" ".join(emb.inner[flow.start : flow.end].split()))
     return EnvSource(key, value, found, written) if found else None
 
 
@@ -342,7 +397,7 @@ def _author(path: str) -> str:
 
 
 def _variable_name(path: str) -> str:
-    parts = [p for p in path.split(".") if p not in ("github", "event", "*")]
+    parts = [p for p in path.split(".") if p not in ("github", "event", STAR, NUMBER, COMPUTED, CHOSEN)]
     if not parts:
         return "EVENT_JSON"
     words = parts[-2:] if len(parts) >= 2 else parts
@@ -363,7 +418,8 @@ class ScriptInjection(Rule):
     `github.event.commits.*.message` and `.author.*`, `github.event.head_commit.*`,
     `github.event.workflow_run.head_branch`, `.display_title`, `.head_commit.*`,
     `github.event.discussion.title`/`.body`, `github.event.pages.*.page_name`, and objects
-    holding them (`toJSON(github.event)`). It follows the value: a comparison or
+    holding them once serialised (`toJSON(github.event)`; `${{ github.event }}` alone
+    expands to the word `Object`). It follows the value: a comparison or
     `contains()` of such a context yields only true or false and is not reported, while
     `format()`, `join()`, `toJSON()` and `a || b` pass it through. An `env.NAME` whose
     `env:` value is set from such a context and then expanded with `${{ env.NAME }}` is
@@ -428,12 +484,12 @@ class ScriptInjection(Rule):
                     continue
                 direct: list[str] = []
                 via_env: list[EnvSource] = []
-                for path, _start, _end in flowing_paths(expr):
-                    if is_untrusted(path):
-                        if path not in direct:
-                            direct.append(path)
+                for flow in flowing_paths(expr):
+                    if untrusted_flow(flow):
+                        if flow.path not in direct:
+                            direct.append(flow.path)
                         continue
-                    source = env_source(sink.step, path, is_untrusted)
+                    source = env_source(sink.step, flow.path, untrusted_flow)
                     if source is not None:
                         via_env.append(source)
                 if not direct and not via_env:
@@ -446,16 +502,17 @@ class ScriptInjection(Rule):
                 else:
                     source = via_env[0]
                     message = self._env_message(sink, source)
-                    where = f"env.{source.name} is set from {source.paths[0]} here"
+                    where = f"env.{source.name} is set from {display_path(source.paths[0])} here"
                     related = (Related(file.node_span(source.value), where),)
                 yield self.diagnostic(span, message, related=related, logical_path=sink.logical_path)
 
     def _message(self, sink: Sink, paths: list[str]) -> str:
-        first = paths[0]
+        raw = paths[0]
+        first = display_path(raw)
         shown = first if len(paths) == 1 else f"{first} (and {len(paths) - 1} more)"
         who = _author(first)
-        what = f"which {who} sets" if reads_value(first) else f"which holds text {who} sets"
-        fix = f"pass it via env: and use {variable_reference(_variable_name(first), sink.language)}"
+        what = f"which {who} sets" if reads_value(raw) else f"which holds text {who} sets"
+        fix = f"pass it via env: and use {variable_reference(_variable_name(raw), sink.language)}"
         message = f"{sink.where} expands {shown}, {what}, into its script, so they can inject code; {fix}"
         if len(message) > _MAX_MESSAGE:
             message = f"{sink.where} expands {shown}, set by {who}, into its script: code injection; {fix}"
@@ -466,11 +523,12 @@ class ScriptInjection(Rule):
     def _env_message(self, sink: Sink, source: EnvSource) -> str:
         use = variable_reference(source.name, sink.language)
         expr = f"${{{{ env.{source.name} }}}}"
+        origin = display_path(source.paths[0])
         message = (
-            f"{sink.where} expands {expr}, set from {source.paths[0]}, into its script, "
+            f"{sink.where} expands {expr}, set from {origin}, into its script, "
             f"which undoes the env: indirection; use {use} instead"
         )
         if len(message) > _MAX_MESSAGE:
             label = step_label(sink.step)
-            message = f"{label} expands {expr} (from {source.paths[0]}) into its script; use {use} instead"
+            message = f"{label} expands {expr} (from {origin}) into its script; use {use} instead"
         return message

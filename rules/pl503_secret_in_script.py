@@ -7,8 +7,16 @@ import re
 from pipelint.diagnostics import Related, Severity
 from pipelint.rule import Rule
 from pipelint.rules.pl502_script_injection import (
+    COMPUTED,
+    CHOSEN,
+    NUMBER,
+    STAR,
+    Flow,
+    display_path,
     env_source,
     flowing_paths,
+    reaches_text,
+    value_kind,
     parse_embedded,
     script_sinks,
     step_label,
@@ -19,15 +27,21 @@ _MAX_MESSAGE = 200
 _NOT_NAME = re.compile(r"[^A-Za-z0-9_]+")
 
 
-def is_secret(path: str) -> bool:
-    """``secrets.X``, the whole ``secrets`` object, ``github.token`` or the whole ``github``."""
-    return path == "secrets" or path.startswith("secrets.") or path in ("github.token", "github")
+#: ``secrets.X`` (any key) and ``github.token``; ``secrets`` and ``github`` as wholes
+#: hold them.
+_SECRETS = (("secrets", "*"), ("github", "token"))
+
+
+def secret_flow(flow: Flow) -> bool:
+    """The flow puts a secret's value into the expression's result (``toJSON(secrets)``
+    does; ``${{ secrets }}`` alone only yields the word ``Object``)."""
+    return reaches_text(value_kind(flow.path, _SECRETS), flow.via)
 
 
 def _variable_name(path: str) -> str:
     if path == "github.token" or path == "secrets.github_token":
         return "GITHUB_TOKEN"
-    if path.startswith("secrets.") and "*" not in path and "?" not in path:
+    if path.startswith("secrets.") and not any(m in path for m in (STAR, NUMBER, COMPUTED, CHOSEN)):
         name = _NOT_NAME.sub("_", path[len("secrets.") :]).strip("_").upper()
         if name and not name[0].isdigit():
             return name
@@ -43,7 +57,7 @@ def _display(path: str, inner: str, start: int, end: int) -> str:
         return "the whole github context (with github.token)"
     if len(written) <= 60 and "\n" not in written:
         return written
-    return path
+    return display_path(path)
 
 
 class SecretInScript(Rule):
@@ -105,11 +119,11 @@ class SecretInScript(Rule):
                     continue
                 shown = secret = None
                 source = None
-                for path, start, end in flowing_paths(expr):
-                    if is_secret(path):
-                        secret, shown = path, _display(path, emb.inner, start, end)
+                for flow in flowing_paths(expr):
+                    if secret_flow(flow):
+                        secret, shown = flow.path, _display(flow.path, emb.inner, flow.start, flow.end)
                         break
-                    source = env_source(sink.step, path, is_secret)
+                    source = env_source(sink.step, flow.path, secret_flow)
                     if source is not None:
                         secret, shown = source.paths[0], f"${{{{ env.{source.name} }}}}"
                         break
@@ -124,7 +138,7 @@ class SecretInScript(Rule):
                     related = ()
                 else:
                     fix = f"use {variable_reference(source.name, sink.language)} instead"
-                    written = source.written[0] if len(source.written[0]) <= 60 else secret
+                    written = source.written[0] if len(source.written[0]) <= 60 else display_path(secret)
                     where = f"env.{source.name} is set from {written} here"
                     related = (Related(file.node_span(source.value), where),)
                     shown = f"{shown} (set from {written})"

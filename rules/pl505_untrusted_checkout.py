@@ -58,8 +58,8 @@ def _expr_paths(text: str) -> list[tuple[str, str]]:
     """``(normalised path, as written)`` for each context flowing out of ``text``'s ``${{ }}``."""
     out = []
     for emb, expr in parse_embedded(text):
-        for path, start, end in flowing_paths(expr):
-            out.append((path, " ".join(emb.inner[start:end].split())))
+        for flow in flowing_paths(expr):
+            out.append((flow.path, " ".join(emb.inner[flow.start : flow.end].split())))
     return out
 
 

@@ -241,9 +241,11 @@ def test_gitignored_and_excluded_files_are_not_walked(tmp_path):
     assert findings(result) == [(f"{WFD}/ci.yml", 8, 19, "PL901")]
 
 
-def test_named_file_of_no_known_kind_gets_a_notice(tmp_path, capsys, monkeypatch):
+def test_named_file_of_no_known_kind_gets_a_notice_only_when_verbose(tmp_path, capsys, monkeypatch):
     write_tree(tmp_path, {"notes/deploy.yml": WORKFLOW_WITH_FLAG})
     monkeypatch.chdir(tmp_path)
     code, out, err = run_cli(["notes/deploy.yml"], capsys, test_registry(), monkeypatch)
+    assert (code, out, err) == (0, "No problems found in 0 files.\n", "")
+    code, out, err = run_cli(["--verbose", "notes/deploy.yml"], capsys, test_registry(), monkeypatch)
     assert (code, out) == (0, "No problems found in 0 files.\n")
     assert err == "pipelint: skipped notes/deploy.yml: not a kind of file pipelint reads\n"
