@@ -582,6 +582,46 @@ def _index_patterns():
 _BY_PROGRAM, _GLOBBED, _GLOB_RE = _index_patterns()
 
 
+def _literal(pattern: str) -> str:
+    """The longest plain prefix of a glob (of its first ``a|b`` alternative)."""
+    first = pattern.split("|")[0]
+    for i, ch in enumerate(first):
+        if ch in "*?[":
+            return first[:i]
+    return first
+
+
+#: Per table row: (program prefixes, words that must all occur). A script containing no
+#: row's program and words cannot match the table, so it is not tokenised at all (most
+#: scripts build and test; tokenising every one cost more than parsing the YAML).
+_NEEDLES = [
+    (tuple(filter(None, (_literal(p) for p in row.programs))), tuple(filter(None, (_literal(w) for w in row.words))))
+    for row in DEPLOY_COMMANDS
+]
+
+
+def _program_regex() -> re.Pattern:
+    """Any table program as a word (``k`` must not match inside ``make``); glob programs
+    (``deploy*.sh``) by their plain prefix."""
+    exact = {p for row in DEPLOY_COMMANDS for p in row.programs if not any(c in p for c in "*?[")}
+    prefixes = {_literal(p) for row in DEPLOY_COMMANDS for p in row.programs if any(c in p for c in "*?[")}
+    alternatives = [rf"{re.escape(p)}(?![\w-])" for p in sorted(exact, key=len, reverse=True)]
+    alternatives += [re.escape(p) for p in sorted(filter(None, prefixes), key=len, reverse=True)]
+    return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + ")")
+
+
+_ANY_PROGRAM = _program_regex()
+
+
+def _may_deploy(text: str) -> bool:
+    if not _ANY_PROGRAM.search(text):  # one C-level scan rules out most scripts
+        return False
+    for programs, words in _NEEDLES:
+        if (not programs or any(p in text for p in programs)) and all(w in text for w in words):
+            return True
+    return False
+
+
 def _match(words: list[Word]) -> tuple[CommandPattern, int] | None:
     """The table row a simple command matches, and how many words the command name spans."""
     if not words:
@@ -674,7 +714,7 @@ _SCRIPT_LANGUAGES = frozenset({"shell", "pwsh", "cmd"})
 def script_commands(step: Step) -> Iterator[tuple[list[Word], CommandPattern, int, list[str]]]:
     """(words from the program on, table row, words in the command name, words piped in)."""
     script = step.script
-    if script is None or script.language not in _SCRIPT_LANGUAGES:
+    if script is None or script.language not in _SCRIPT_LANGUAGES or not _may_deploy(script.text):
         return
     commands = simple_commands(script.text, pwsh=script.language == "pwsh")
     for index, command in enumerate(commands):

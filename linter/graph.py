@@ -11,6 +11,7 @@ Platform adapters for GitLab stages and Azure ``dependsOn`` add their edges the 
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections import deque
@@ -95,7 +96,10 @@ def workflow_run_sources(pipeline: Pipeline, workflows: Iterable[Pipeline]) -> l
         return []
     names = trigger.config.get("workflows")
     items = [names] if isinstance(names, Scalar) else list(names) if isinstance(names, Sequence) else []
-    candidates = [w for w in workflows if _same_repo(w, pipeline)]
+    from .parsers.github import repository_root_for
+
+    root = repository_root_for(pipeline.file)
+    candidates = [w for w in workflows if repository_root_for(w.file) == root]
     out = []
     for item in items:
         if not isinstance(item, Scalar):
@@ -106,19 +110,11 @@ def workflow_run_sources(pipeline: Pipeline, workflows: Iterable[Pipeline]) -> l
     return out
 
 
-def _same_repo(a: Pipeline, b: Pipeline) -> bool:
-    from .parsers.github import repository_root_for
-
-    return repository_root_for(a.file) == repository_root_for(b.file)
-
-
 def workflow_matches(workflow: Pipeline, wanted: str) -> bool:
     """``wanted`` (a GitHub filter pattern) matches the workflow's name or its path."""
-    from .parsers.github import repository_root_for
-
-    rel = os.path.relpath(workflow.file.abspath, repository_root_for(workflow.file)).replace(os.sep, "/")
-    names = {rel, os.path.basename(rel)}
-    names.add(workflow.name.strip() if workflow.name else workflow.file.path)
+    names = _workflow_names(workflow.file.abspath, workflow.file.path, workflow.name)
+    if wanted in names:
+        return True
     try:
         pattern = filter_pattern(wanted)
     except re.error:
@@ -126,6 +122,15 @@ def workflow_matches(workflow: Pipeline, wanted: str) -> bool:
     return any(pattern.match(n) for n in names)
 
 
+@functools.lru_cache(maxsize=8192)
+def _workflow_names(abspath: str, path: str, name: str | None) -> frozenset[str]:
+    from .parsers.github import _repository_root
+
+    rel = os.path.relpath(abspath, _repository_root(abspath)).replace(os.sep, "/")
+    return frozenset({rel, os.path.basename(rel), name.strip() if name else path})
+
+
+@functools.lru_cache(maxsize=1024)
 def filter_pattern(text: str) -> re.Pattern:
     """A GitHub filter pattern (``*``, ``**``, ``?``, ``+``, ``[...]``, ``\\`` escapes) as a regex."""
     out: list[str] = []

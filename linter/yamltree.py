@@ -454,22 +454,31 @@ class _Finalizer:
         self.sizes: dict[int, int] = {}
         self.duplicates: list = []
 
+    @staticmethod
+    def _normalise_tag(node) -> None:
+        tag = node.tag
+        if not isinstance(tag, str):  # a ruamel Tag (pure parser)
+            tag = getattr(tag, "value", None) or str(tag)
+        node.tag = None if tag in ("None", "?", "!", "") else tag
+
     def visit(self, node, depth: int = 0) -> int:
+        # Scalars are most of every file: handled first and without memoising (an aliased
+        # scalar counts once per use, which is its true expanded size anyway).
+        if node.__class__ is Scalar:
+            if node.tag is not None:
+                self._normalise_tag(node)
+            return 1
         known = self.sizes.get(id(node))
         if known is not None:
             return known
         if depth > MAX_DEPTH:
             mark = node.start_mark
             raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", mark.line, mark.column, mark.index)
-        tag = node.tag
-        if tag is not None and not isinstance(tag, str):  # a ruamel Tag (pure parser)
-            tag = getattr(tag, "value", None) or str(tag)
-        node.tag = None if tag in ("None", "?", "!", "") else tag
+        if node.tag is not None:
+            self._normalise_tag(node)
         self.sizes[id(node)] = 1  # provisional: a recursive alias counts once
-        if isinstance(node, Scalar):
-            return 1
         size = 1
-        if isinstance(node, Sequence):
+        if node.__class__ is Sequence:
             for child in node.value:
                 size += self.visit(child, depth + 1)
         else:
@@ -487,9 +496,20 @@ class _Finalizer:
         pairs: list = []
         index: dict[str, int] = {}
         merges = []
+        visit = self.visit
         for key, value in mapping.value:
-            size += self.visit(key, depth + 1) + self.visit(value, depth + 1)
-            text = key_text(key)
+            if key.__class__ is Scalar:
+                if depth >= MAX_DEPTH:
+                    mark = key.start_mark
+                    raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", mark.line, mark.column, mark.index)
+                if key.tag is not None:
+                    self._normalise_tag(key)
+                size += 1
+                text = key.value
+            else:
+                size += visit(key, depth + 1)
+                text = key_text(key)
+            size += visit(value, depth + 1)
             if text == "<<" and isinstance(key, Scalar) and key.plain and key.tag is None:
                 merges.append(value)
                 continue

@@ -48,30 +48,32 @@ class InvalidExpression(Rule):
         if parsed.platform != "github" or not parsed.documents:
             return
         root = parsed.documents[0].root
-        conditions = set(id(n) for n in _conditions(parsed))
-        for path, node in _scalars(root):
-            value = node.value
-            if "${{" in value:
-                yield from self._embedded(parsed.file, node, path)
-            elif id(node) in conditions and node.plain or id(node) in conditions and node.style in ("'", '"'):
-                yield from self._bare_condition(parsed.file, node, path)
+        for node in _scalars_with_expressions(root):
+            yield from self._embedded(parsed.file, node, root)
+        for node in _conditions(parsed):
+            if "${{" not in node.value and node.style in ("", "'", '"'):
+                yield from self._bare_condition(parsed.file, node, root)
 
-    def _embedded(self, file, node: Scalar, path: str):
+    def _embedded(self, file, node: Scalar, root):
         from pipelint.expressions.github import ExpressionError, find_expressions, parse
 
         for e in find_expressions(node.value):
             if e.end is None:
                 span = file.scalar_span(node, e.start, e.start + 3)
-                yield self.diagnostic(span, "unterminated expression: '${{' has no closing '}}'; close it or quote the text", logical_path=path)
+                yield self.diagnostic(
+                    span,
+                    "unterminated expression: '${{' has no closing '}}'; close it or quote the text",
+                    logical_path=path_of(root, node),
+                )
                 continue
             try:
                 parse(e.inner)
             except ExpressionError as err:
                 at = e.inner_start + min(max(err.offset, 0), len(e.inner))
                 span = file.scalar_span(node, at, max(at + 1, e.end - 2) if at < e.end - 2 else at + 1)
-                yield self.diagnostic(span, _message(err), logical_path=path)
+                yield self.diagnostic(span, _message(err), logical_path=path_of(root, node))
 
-    def _bare_condition(self, file, node: Scalar, path: str):
+    def _bare_condition(self, file, node: Scalar, root):
         from pipelint.expressions.github import ExpressionError, parse
 
         text = node.value
@@ -82,7 +84,7 @@ class InvalidExpression(Rule):
         except ExpressionError as err:
             at = min(max(err.offset, 0), len(text))
             span = file.scalar_span(node, at, max(at + 1, len(text.rstrip())))
-            yield self.diagnostic(span, _message(err), logical_path=path)
+            yield self.diagnostic(span, _message(err), logical_path=path_of(root, node))
 
 
 def _message(err) -> str:
@@ -105,20 +107,30 @@ def _conditions(parsed):
                 yield step.condition
 
 
-def _scalars(root, path: str = ""):
-    """(dotted path, scalar) for every scalar value, each aliased node once."""
+def _scalars_with_expressions(root):
+    """Every scalar whose text holds ``${{``, each aliased node once (no paths: they are
+    only computed for the rare finding, by :func:`path_of`)."""
     seen: set[int] = set()
-    stack = [(path, root)]
+    stack = [root]
     while stack:
-        p, node = stack.pop()
-        if node is None or id(node) in seen:
-            continue
-        seen.add(id(node))
+        node = stack.pop()
         if isinstance(node, Scalar):
-            yield p, node
-        elif isinstance(node, Mapping):
-            for text, _key, value in reversed(list(node.items())):
-                stack.append((f"{p}.{text}" if p else text, value))
-        elif isinstance(node, Sequence):
-            for i in range(len(node.value) - 1, -1, -1):
-                stack.append((f"{p}[{i}]", node.value[i]))
+            if "${{" in node.value:
+                yield node
+        elif id(node) not in seen:
+            seen.add(id(node))
+            if isinstance(node, Mapping):
+                for _key, value in node.pairs:
+                    stack.append(value)
+            elif isinstance(node, Sequence):
+                stack.extend(node.value)
+
+
+def path_of(root, target) -> str:
+    """The dotted YAML path of ``target`` below ``root`` (``jobs.build.steps[2].run``)."""
+    from pipelint.yamltree import walk
+
+    for path, node in walk(root):
+        if node is target:
+            return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else p) for i, p in enumerate(path))
+    return ""

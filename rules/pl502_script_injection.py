@@ -218,11 +218,6 @@ def untrusted_flow(flow: Flow) -> bool:
     return reaches_text(value_kind(flow.path), flow.via)
 
 
-def is_untrusted(path: str) -> bool:
-    """``path`` reads attacker-controlled text, or an array or object that contains it."""
-    return value_kind(path) is not None
-
-
 def reads_value(path: str) -> bool:
     """``path`` is attacker-controlled text itself (or below it), not an object holding it."""
     return value_kind(path) in ("string", "array")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 
@@ -29,11 +30,16 @@ def _mapping(node: YNode | None) -> Mapping | None:
 
 def repository_root_for(file: SourceFile) -> str:
     """The folder a workflow's ``./`` paths are relative to: the one holding ``.github``."""
-    parts = file.abspath.replace(os.sep, "/").split("/")
+    return _repository_root(file.abspath)
+
+
+@functools.lru_cache(maxsize=4096)
+def _repository_root(abspath: str) -> str:
+    parts = abspath.replace(os.sep, "/").split("/")
     if ".github" in parts:
         i = len(parts) - 1 - parts[::-1].index(".github")
         return "/".join(parts[:i]) or "/"
-    return os.path.dirname(file.abspath)
+    return os.path.dirname(abspath)
 
 
 #: What the runner accepts as a local action: a folder holding one of these.
