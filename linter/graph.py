@@ -16,7 +16,6 @@ import os
 import re
 from collections import deque
 from dataclasses import dataclass
-from typing import Iterable
 
 from .model import Job, Pipeline, Project
 
@@ -65,7 +64,7 @@ class JobGraph:
                     target = pipeline.jobs.get(need.job_id)
                     if target is not None:
                         graph.add(job, target, "needs", need.node)
-        _link_workflow_run(graph, github)
+        _link_workflow_run(graph, github, project)
         _link_reusable(graph, github)
         return graph
 
@@ -83,7 +82,7 @@ def _bfs(start: Job, neighbours) -> list[Job]:
     return order
 
 
-def workflow_run_sources(pipeline: Pipeline, workflows: Iterable[Pipeline]) -> list[tuple[str, object, list[Pipeline]]]:
+def workflow_run_sources(pipeline: Pipeline, project: Project) -> list[tuple[str, object, list[Pipeline]]]:
     """For each name in ``on.workflow_run.workflows``: (name, node, matching workflows).
 
     GitHub matches the workflow's ``name:``; a file name or path is accepted as well
@@ -96,10 +95,7 @@ def workflow_run_sources(pipeline: Pipeline, workflows: Iterable[Pipeline]) -> l
         return []
     names = trigger.config.get("workflows")
     items = [names] if isinstance(names, Scalar) else list(names) if isinstance(names, Sequence) else []
-    from .parsers.github import repository_root_for
-
-    root = repository_root_for(pipeline.file)
-    candidates = [w for w in workflows if repository_root_for(w.file) == root]
+    candidates = project.pipelines_in_repository(pipeline.repository_root)
     out = []
     for item in items:
         if not isinstance(item, Scalar):
@@ -168,9 +164,9 @@ def filter_pattern(text: str) -> re.Pattern:
     return re.compile("".join(out) + r"\Z")
 
 
-def _link_workflow_run(graph: JobGraph, github: list[Pipeline]) -> None:
+def _link_workflow_run(graph: JobGraph, github: list[Pipeline], project: Project) -> None:
     for pipeline in github:
-        for _name, node, sources in workflow_run_sources(pipeline, github):
+        for _name, node, sources in workflow_run_sources(pipeline, project):
             for source in sources:
                 if source is pipeline:
                     continue

@@ -193,6 +193,9 @@ class Pipeline:
     env: Mapping | None = None
     #: "workflow" or "reusable-workflow" (has ``workflow_call``) for GitHub.
     kind: str = "workflow"
+    #: The repository folder the file belongs to (GitHub: the folder holding ``.github``);
+    #: local references resolve against it and cross-file links stay inside it.
+    repository_root: str = ""
 
     @property
     def display_name(self) -> str:
@@ -248,6 +251,7 @@ class Project:
     root: str
     files: list[ParsedFile] = field(default_factory=list)
     _graph: object = None
+    _by_repository: dict | None = None
 
     @property
     def pipelines(self) -> Iterator[Pipeline]:
@@ -274,6 +278,15 @@ class Project:
             yield from job.steps
         for action in self.actions:
             yield from action.steps
+
+    def pipelines_in_repository(self, root: str, platform: str = "github") -> list[Pipeline]:
+        """The pipelines of one repository folder (indexed once)."""
+        if self._by_repository is None:
+            index: dict = {}
+            for p in self.pipelines:
+                index.setdefault((p.platform, p.repository_root), []).append(p)
+            self._by_repository = index
+        return self._by_repository.get((platform, root), [])
 
     def file_by_path(self, path: str) -> ParsedFile | None:
         for f in self.files:

@@ -135,9 +135,8 @@ class UnresolvedReference(Rule):
             return
         if ctx.file.explicit:  # only some files were named (pre-commit): siblings unknown
             return
-        github = [p for p in ctx.project.pipelines_of("github")]
-        root = repository_root_for(pipeline.file)
-        siblings = [p for p in github if p is not pipeline and repository_root_for(p.file) == root]
+        root = pipeline.repository_root
+        siblings = [p for p in ctx.project.pipelines_in_repository(root) if p is not pipeline]
         if not siblings or _unreadable_workflows(ctx.project, root):
             return
         names = trigger.config.get("workflows") if isinstance(trigger.config, Mapping) else None
@@ -151,7 +150,7 @@ class UnresolvedReference(Rule):
             known.append(true_name)
             by_stem[os.path.splitext(os.path.basename(p.file.path))[0].lower()] = true_name
         lowered = {k.lower() for k in known}
-        for wanted, node, matches in workflow_run_sources(pipeline, github):
+        for wanted, node, matches in workflow_run_sources(pipeline, ctx.project):
             if matches or not wanted or wanted.lower() in lowered:
                 continue
             guess = by_stem.get(wanted.lower()) or _closest(wanted, known)
@@ -182,9 +181,19 @@ class UnresolvedReference(Rule):
             filled.note(step)
 
     def _missing_action(self, ctx, file, step, ref, logical_path):
+        label = step.label if (step.name or step.id) else f"step {step.index + 1}"
+        if ref.raw.endswith((".yml", ".yaml")) and any(
+            p.repository_root == repository_root_for(file) and p.file.abspath.endswith("/" + ref.raw[2:])
+            for p in ctx.project.pipelines_of("github")
+        ):
+            message = _fit(
+                f"{label} uses workflow '{ref.raw}' as if it were an action, so the job fails at this step; "
+                "call a reusable workflow from a job (jobs.<id>.uses), not from a step.",
+                f"{label} uses workflow '{ref.raw}' as an action; call it from a job (jobs.<id>.uses) instead.",
+            )
+            return self.diagnostic(file.node_span(ref.node), message, logical_path=logical_path)
         guess = _closest_path(ref.raw, _local_actions(ctx.project, file))
         hint = f"; did you mean '{guess}'?" if guess else "; fix the path, relative to the repository root."
-        label = step.label if (step.name or step.id) else f"step {step.index + 1}"
         message = _fit(
             f"{label} uses '{ref.raw}', but no action.yml, action.yaml or Dockerfile exists there, "
             f"so the job fails at this step{hint}",

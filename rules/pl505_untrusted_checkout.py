@@ -298,7 +298,7 @@ def _workflow_run_is_trusted(project, pipeline) -> bool:
 
     if project is None:
         return False
-    sources = workflow_run_sources(pipeline, list(project.pipelines_of("github")))
+    sources = workflow_run_sources(pipeline, project)
     if not sources:
         return False
     for _name, _node, matches in sources:

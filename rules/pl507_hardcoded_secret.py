@@ -74,7 +74,8 @@ _SETTINGS = {
 #: Words that mark a value as a stand-in wherever they appear (``sk_test_placeholder``).
 _PLACEHOLDER_WORDS = {
     "dummy", "fake", "mock", "mocked", "example", "sample", "placeholder", "redacted", "test", "testing",
-    "todo", "tbd", "unused", "invalid", "notasecret", "notsecret", "nosecret", "replaceme", "xxx",
+    "todo", "tbd", "unused", "invalid", "notasecret", "notsecret", "nosecret", "replaceme", "xxx", "noop",
+    "nop", "ignored",
 }  # fmt: skip
 #: A value made only of these words is a stand-in too (``foo``, ``my-secret``, ``token-here``);
 #: mixed with anything else (``prod-api-token-7f3a9c``) it is not.

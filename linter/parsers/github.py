@@ -147,6 +147,7 @@ def parse_workflow(file: SourceFile, document: Document) -> Pipeline | None:
     if not isinstance(root, Mapping):
         return None
     pipeline = Pipeline("github", file, document, root)
+    pipeline.repository_root = repository_root_for(file)
     pipeline.name_node = _scalar(root.get("name"))
     pipeline.name = pipeline.name_node.value if pipeline.name_node else None
     pipeline.triggers_node = root.get("on")
