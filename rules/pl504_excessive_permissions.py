@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 
 from pipelint.diagnostics import Related, Severity
 from pipelint.rule import Rule
@@ -73,10 +72,6 @@ class ExcessivePermissions(Rule):
     tags = ("security", "least-privilege")
     precision = "high"
 
-    def __init__(self):
-        self._workflows: dict[str, object] | None = None
-        self._project_id: int | None = None
-
     def check(self, ctx):
         pipeline = ctx.file.pipeline
         if pipeline is None or pipeline.platform != "github":
@@ -143,11 +138,8 @@ class ExcessivePermissions(Rule):
     # ----------------------------------------------------------------- helpers
     def _called_restricts(self, ctx, job) -> bool:
         """A job calling a local reusable workflow that narrows the token itself."""
-        ref = job.uses
-        if ref is None or ref.kind != "local" or not ref.resolved:
-            return False
-        called = self._workflow_at(ctx, job.file, ref.resolved)
-        if called is None or called is job.pipeline:
+        called = ctx.project.graph.called.get(job)
+        if called is None:
             return False
         if called.permissions_key is not None:
             return not _is_write_all(called.permissions)
@@ -155,26 +147,6 @@ class ExcessivePermissions(Rule):
         return bool(called_jobs) and all(
             "permissions" in j.node and not _is_write_all(j.permissions) for j in called_jobs
         )
-
-    def _workflow_at(self, ctx, file, resolved: str):
-        project = ctx.project
-        if self._workflows is None or self._project_id != id(project):
-            self._project_id = id(project)
-            self._workflows = {}
-            for parsed in project.files:
-                if parsed.pipeline is not None and parsed.pipeline.platform == "github":
-                    self._workflows[os.path.normpath(parsed.file.abspath)] = parsed.pipeline
-        root = _repository_root(file.abspath)
-        return self._workflows.get(os.path.normpath(os.path.join(root, resolved)))
-
-
-def _repository_root(abspath: str) -> str:
-    """The folder holding ``.github`` (what local ``uses: ./`` paths are relative to)."""
-    parts = abspath.replace(os.sep, "/").split("/")
-    if ".github" in parts:
-        i = len(parts) - 1 - parts[::-1].index(".github")
-        return "/".join(parts[:i]) or "/"
-    return os.path.dirname(abspath)
 
 
 def _label(job) -> str:
