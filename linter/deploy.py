@@ -751,9 +751,12 @@ def _input_text(inputs: Mapping | None, name: str) -> str | None:
     return None
 
 
+_ANY_ACTION = re.compile("|".join(f"(?:{fnmatch.translate(p.name)})" for p in DEPLOY_ACTIONS))
+
+
 def _action_pattern(step: Step) -> ActionPattern | None:
     identity = _action_identity(step)
-    if not identity:
+    if not identity or not _ANY_ACTION.match(identity):  # most steps use no deploying action
         return None
     for pattern in DEPLOY_ACTIONS:
         if not fnmatch.fnmatchcase(identity, pattern.name):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator, Union
 
 #: Real pipeline files nest fewer than 40 levels. The bound also keeps pipelint's own
@@ -202,6 +202,10 @@ class Document:
     index: int
     #: Duplicate keys found while converting: (key node, first key node).
     duplicates: list
+    #: Value scalars whose text holds ``${{`` (CI expressions), in no particular order and
+    #: possibly repeated through aliases: collected on the pass every node gets anyway,
+    #: so expression rules need not walk the tree again.
+    expression_scalars: list = field(default_factory=list)
 
 
 _NULLS = {"", "~", "null", "Null", "NULL"}
@@ -453,6 +457,7 @@ class _Finalizer:
     def __init__(self):
         self.sizes: dict[int, int] = {}
         self.duplicates: list = []
+        self.expressions: list = []
 
     @staticmethod
     def _normalise_tag(node) -> None:
@@ -467,6 +472,8 @@ class _Finalizer:
         if node.__class__ is Scalar:
             if node.tag is not None:
                 self._normalise_tag(node)
+            if "${{" in node.value:
+                self.expressions.append(node)
             return 1
         known = self.sizes.get(id(node))
         if known is not None:
@@ -548,13 +555,14 @@ def load_documents(text: str) -> list[Document]:
     finalizer = _Finalizer()
     for i, root in enumerate(raw_docs):
         finalizer.duplicates = []
+        finalizer.expressions = []
         if root is not None:
             try:
                 finalizer.visit(root)
             except RecursionError:  # a caller already deep in the stack
                 mark = root.start_mark
                 raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", mark.line, mark.column, mark.index) from None
-        documents.append(Document(root, i, finalizer.duplicates))
+        documents.append(Document(root, i, finalizer.duplicates, finalizer.expressions))
     return documents
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipelint.diagnostics import Severity
 from pipelint.rule import Rule
-from pipelint.yamltree import Mapping, Scalar, Sequence
+from pipelint.yamltree import Scalar
 
 
 class InvalidExpression(Rule):
@@ -47,9 +47,13 @@ class InvalidExpression(Rule):
         parsed = ctx.file
         if parsed.platform != "github" or not parsed.documents:
             return
-        root = parsed.documents[0].root
-        for node in _scalars_with_expressions(root):
-            yield from self._embedded(parsed.file, node, root)
+        document = parsed.documents[0]
+        root = document.root
+        seen: set[int] = set()
+        for node in document.expression_scalars:
+            if id(node) not in seen:  # aliases repeat a node
+                seen.add(id(node))
+                yield from self._embedded(parsed.file, node, root)
         for node in _conditions(parsed):
             if "${{" not in node.value and node.style in ("", "'", '"'):
                 yield from self._bare_condition(parsed.file, node, root)
@@ -105,25 +109,6 @@ def _conditions(parsed):
         for step in parsed.action.steps:
             if step.condition is not None:
                 yield step.condition
-
-
-def _scalars_with_expressions(root):
-    """Every scalar whose text holds ``${{``, each aliased node once (no paths: they are
-    only computed for the rare finding, by :func:`path_of`)."""
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Scalar):
-            if "${{" in node.value:
-                yield node
-        elif id(node) not in seen:
-            seen.add(id(node))
-            if isinstance(node, Mapping):
-                for _key, value in node.pairs:
-                    stack.append(value)
-            elif isinstance(node, Sequence):
-                stack.extend(node.value)
 
 
 def path_of(root, target) -> str:
