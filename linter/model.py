@@ -149,6 +149,21 @@ class Job:
     inputs: Mapping | None = None
     env: Mapping | None = None
     strategy: YNode | None = None
+    #: When the job runs relative to its upstream: "on_success" (default), "manual",
+    #: "delayed", "always", "on_failure", "never" (GitLab ``when``; GitHub/Azure map here too).
+    when: str | None = None
+    when_node: YNode | None = None
+    #: GitLab ``allow_failure`` (a manual job outside ``rules`` defaults to True); None if unset.
+    allow_failure: bool | None = None
+    #: Serialises runs of the job: GitLab ``resource_group``, Azure ``lockBehavior``.
+    serialised_by: YNode | None = None
+    #: An Azure ``deployment:`` job (its environment's checks gate it).
+    deployment_job: bool = False
+    #: Where the job's definition came from when it is not this file (a template, an
+    #: ``extends`` parent, an included file): (file path, node) pairs, nearest first.
+    origins: list = field(default_factory=list)
+    #: Platform facts that have no neutral name yet (documented where they are set).
+    extra: dict = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -193,6 +208,10 @@ class Pipeline:
     env: Mapping | None = None
     #: "workflow" or "reusable-workflow" (has ``workflow_call``) for GitHub.
     kind: str = "workflow"
+    #: Parts of the pipeline pipelint cannot read offline (GitLab ``include: project|remote|
+    #: template|component``, Azure templates ``@other-repo``): the pipeline is partly
+    #: unknown, so "does not exist" conclusions must be withheld.
+    external: list = field(default_factory=list)
     #: The repository folder the file belongs to (GitHub: the folder holding ``.github``);
     #: local references resolve against it and cross-file links stay inside it.
     repository_root: str = ""
