@@ -16,6 +16,16 @@ from .yamltree import Mapping
 
 _WORKFLOW_PATH = re.compile(r"(^|/)\.github/workflows/[^/]+\.ya?ml$")
 _ACTION_PATH = re.compile(r"(^|/)action\.ya?ml$")
+# Azure Pipelines: well-known pipeline files and folders (confirmed by content), and weak
+# folders (build/, ci/, eng/...) whose YAML is read only if a text sniff looks Azure.
+_AZURE_PATH = re.compile(
+    r"(^|/)(\.?azure-pipelines[^/]*\.ya?ml|\.vsts[.-]ci[^/]*\.ya?ml|\.vsts\.release[^/]*\.ya?ml"
+    r"|(\.azure-pipelines|\.azuredevops|\.pipelines|eng/pipelines|\.vsts-ci)/.+\.ya?ml)$"
+)
+_AZURE_WEAK_PATH = re.compile(
+    r"(^|/)(build|Build|ci|\.ci|eng|\.ado|azure-pipelines|azure-devops|pipelines)/.+\.ya?ml$"
+    r"|(^|/)([^/]*pipeline[^/]*|ci|tests)\.ya?ml$"
+)
 
 
 @dataclass(frozen=True)
@@ -51,9 +61,22 @@ def _action_content(root) -> str | None:
     return None
 
 
+def _azure():
+    from .parsers import azure
+
+    return azure
+
+
 KINDS: list[FileKind] = [
     FileKind("github-workflow", "github", lambda p: bool(_WORKFLOW_PATH.search(p)), _workflow_dir_content),
     FileKind("github-action", "github", lambda p: bool(_ACTION_PATH.search(p)), _action_content),
+    FileKind("azure-pipelines", "azure", lambda p: bool(_AZURE_PATH.search(p)), lambda root: _azure().confirm(root)),
+    FileKind(
+        "azure-pipelines",
+        "azure",
+        lambda p: bool(_AZURE_WEAK_PATH.search(p)) and "gitlab" not in p.lower() and _azure().sniff(p),
+        lambda root: _azure().confirm_strict(root),
+    ),
 ]
 
 

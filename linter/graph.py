@@ -66,6 +66,8 @@ class JobGraph:
                         graph.add(job, target, "needs", need.node)
         _link_workflow_run(graph, github, project)
         _link_reusable(graph, github)
+        for pipeline in project.pipelines_of("azure"):
+            _link_azure(graph, pipeline)
         return graph
 
 
@@ -173,6 +175,27 @@ def _link_workflow_run(graph: JobGraph, github: list[Pipeline], project: Project
                 for job in pipeline.jobs.values():
                     for upstream in source.jobs.values():
                         graph.add(job, upstream, "workflow_run", node)
+
+
+def _link_azure(graph: JobGraph, pipeline: Pipeline) -> None:
+    """Azure: ``dependsOn`` between jobs of one stage, and stage order (explicit
+    ``dependsOn`` or the implicit previous stage): every job of a stage comes after every
+    job of the stages it depends on."""
+    for job in pipeline.jobs.values():
+        for need in job.needs:
+            for other in pipeline.jobs.values():
+                if other.id == need.job_id and other.stage == job.stage:
+                    graph.add(job, other, "needs", need.node)
+    stages = {stage.name: stage for stage in pipeline.stages}
+    for stage in pipeline.stages:
+        for name, node in stage.depends_on:
+            upstream = stages.get(name)
+            if upstream is None or upstream is stage:
+                continue
+            kind = "stage-order" if stage.depends_on_implicit else "needs"
+            for job in stage.jobs:
+                for before in upstream.jobs:
+                    graph.add(job, before, kind, node)
 
 
 def _link_reusable(graph: JobGraph, github: list[Pipeline]) -> None:

@@ -105,6 +105,8 @@ class Step:
     env: Mapping | None = None
     condition: Scalar | None = None
     continue_on_error: YNode | None = None
+    #: Platform facts without a neutral name (Azure: the deployment ``hook`` it runs in).
+    extra: dict = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -164,6 +166,15 @@ class Job:
     origins: list = field(default_factory=list)
     #: Platform facts that have no neutral name yet (documented where they are set).
     extra: dict = field(default_factory=dict)
+    #: The file ``node`` (the job's body) lives in, when it is not the pipeline's own file
+    #: (an Azure job template, a GitLab job from an included file). ``key_node`` stays in
+    #: the pipeline's file: it is the call site findings point at.
+    source: SourceFile | None = None
+
+    @property
+    def node_file(self) -> SourceFile:
+        """The file of ``node`` and its children (for spans inside the job's body)."""
+        return self.source or self.pipeline.file
 
     @property
     def label(self) -> str:
@@ -186,6 +197,12 @@ class Stage:
     name: str
     node: YNode | None
     jobs: list[Job] = field(default_factory=list)
+    #: Stages that must finish first: (stage name, node naming it or None when implicit).
+    depends_on: list = field(default_factory=list)
+    #: True when ``depends_on`` is the platform's default (Azure: the previous stage).
+    depends_on_implicit: bool = False
+    condition: Scalar | None = None
+    extra: dict = field(default_factory=dict)
 
 
 @dataclass(eq=False)
@@ -208,6 +225,8 @@ class Pipeline:
     env: Mapping | None = None
     #: "workflow" or "reusable-workflow" (has ``workflow_call``) for GitHub.
     kind: str = "workflow"
+    #: Platform facts without a neutral name (Azure: list-form variables, parameters).
+    extra: dict = field(default_factory=dict)
     #: Parts of the pipeline pipelint cannot read offline (GitLab ``include: project|remote|
     #: template|component``, Azure templates ``@other-repo``): the pipeline is partly
     #: unknown, so "does not exist" conclusions must be withheld.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..model import ParsedFile
-from . import github
+from . import azure, github
 
 
 def build_model(parsed: ParsedFile) -> None:
@@ -15,3 +15,5 @@ def build_model(parsed: ParsedFile) -> None:
         parsed.pipeline = github.parse_workflow(parsed.file, document)
     elif parsed.kind == "github-action":
         parsed.action = github.parse_action(parsed.file, document)
+    elif parsed.kind == "azure-pipelines":
+        parsed.pipeline = azure.parse_pipeline(parsed.file, document)

@@ -1,0 +1,96 @@
+"""The project job graph: upstream/downstream across jobs, stages and files."""
+
+from __future__ import annotations
+
+from conftest import run_lint, write_tree
+
+
+def _upstream(result, pipeline_path: str, job_id: str) -> list[str]:
+    for pipeline in result.project.pipelines:
+        if pipeline.file.path == pipeline_path:
+            job = next(j for j in pipeline.jobs.values() if j.id == job_id)
+            return sorted(u.id for u in result.project.graph.upstream(job))
+    raise AssertionError(f"no pipeline {pipeline_path}")
+
+
+def test_azure_stage_order_and_depends_on(tmp_path):
+    write_tree(
+        tmp_path,
+        {
+            "azure-pipelines.yml": """
+                trigger: [main]
+                stages:
+                  - stage: Build
+                    jobs:
+                      - job: Compile
+                        steps: [{script: make}]
+                      - job: Package
+                        dependsOn: Compile
+                        steps: [{script: make dist}]
+                  - stage: Staging
+                    jobs:
+                      - deployment: DeployStaging
+                        environment: orders-staging
+                        strategy: {runOnce: {deploy: {steps: [{script: ./deploy.sh staging}]}}}
+                  - stage: Lint
+                    dependsOn: []
+                    jobs:
+                      - job: Lint
+                        steps: [{script: make lint}]
+                  - stage: Production
+                    dependsOn: [Staging, Lint]
+                    jobs:
+                      - deployment: DeployProduction
+                        environment: orders-production
+                        strategy: {runOnce: {deploy: {steps: [{script: ./deploy.sh production}]}}}
+            """,
+        },
+    )
+    result = run_lint(tmp_path, select=["PL001"])
+    assert _upstream(result, "azure-pipelines.yml", "Compile") == []
+    assert _upstream(result, "azure-pipelines.yml", "Package") == ["Compile"]
+    assert _upstream(result, "azure-pipelines.yml", "DeployStaging") == ["Compile", "Package"]
+    assert _upstream(result, "azure-pipelines.yml", "Lint") == []
+    assert _upstream(result, "azure-pipelines.yml", "DeployProduction") == ["Compile", "DeployStaging", "Lint", "Package"]
+
+
+def test_github_needs_workflow_run_and_reusable_workflow(tmp_path):
+    write_tree(
+        tmp_path,
+        {
+            ".github/workflows/ci.yml": """
+                name: CI
+                on: push
+                jobs:
+                  test:
+                    runs-on: ubuntu-latest
+                    steps: [{run: make test}]
+                  build:
+                    needs: test
+                    uses: ./.github/workflows/build.yml
+            """,
+            ".github/workflows/build.yml": """
+                name: Build
+                on: workflow_call
+                jobs:
+                  image:
+                    runs-on: ubuntu-latest
+                    steps: [{run: make image}]
+            """,
+            ".github/workflows/deploy.yml": """
+                name: Deploy
+                on:
+                  workflow_run:
+                    workflows: [CI]
+                    types: [completed]
+                jobs:
+                  production:
+                    runs-on: ubuntu-latest
+                    steps: [{run: ./deploy.sh production}]
+            """,
+        },
+    )
+    result = run_lint(tmp_path, select=["PL001"])
+    assert _upstream(result, ".github/workflows/build.yml", "image") == ["test"]
+    assert _upstream(result, ".github/workflows/ci.yml", "build") == ["image", "test"]
+    assert _upstream(result, ".github/workflows/deploy.yml", "production") == ["build", "image", "test"]
