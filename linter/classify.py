@@ -61,6 +61,18 @@ def _action_content(root) -> str | None:
     return None
 
 
+# GitLab CI: the root file, `*.gitlab-ci.yml`, and the usual folders of included files.
+_GITLAB_PATH = re.compile(
+    r"(^|/)(\.gitlab-ci\.ya?ml|[^/]+\.gitlab-ci\.ya?ml|\.gitlab/ci/.+\.ya?ml|\.gitlab-ci/.+\.ya?ml|\.gitlab-ci\.d/.+\.ya?ml)$"
+)
+
+
+def _gitlab():
+    from .parsers import gitlab
+
+    return gitlab
+
+
 def _azure():
     from .parsers import azure
 
@@ -77,6 +89,7 @@ KINDS: list[FileKind] = [
         lambda p: bool(_AZURE_WEAK_PATH.search(p)) and "gitlab" not in p.lower() and _azure().sniff(p),
         lambda root: _azure().confirm_strict(root),
     ),
+    FileKind("gitlab-ci", "gitlab", lambda p: bool(_GITLAB_PATH.search(p)), lambda root: _gitlab().confirm(root)),
 ]
 
 

@@ -68,6 +68,8 @@ class JobGraph:
         _link_reusable(graph, github)
         for pipeline in project.pipelines_of("azure"):
             _link_azure(graph, pipeline)
+        for pipeline in project.pipelines_of("gitlab"):
+            _link_gitlab(graph, pipeline)
         return graph
 
 
@@ -196,6 +198,25 @@ def _link_azure(graph: JobGraph, pipeline: Pipeline) -> None:
             for job in stage.jobs:
                 for before in upstream.jobs:
                     graph.add(job, before, kind, node)
+
+
+def _link_gitlab(graph: JobGraph, pipeline: Pipeline) -> None:
+    """GitLab: a job with ``needs`` waits for exactly those (``needs: []`` for nothing);
+    without ``needs`` it waits for every job of the earlier stages."""
+    order = {stage.name: i for i, stage in enumerate(pipeline.stages)}
+    for job in pipeline.jobs.values():
+        if job.needs_declared:
+            for need in job.needs:
+                target = pipeline.jobs.get(need.job_id)
+                if target is not None:
+                    graph.add(job, target, "needs", need.node)
+            continue
+        mine = order.get(job.stage or "test")
+        if mine is None:
+            continue
+        for stage in pipeline.stages[:mine]:
+            for before in stage.jobs:
+                graph.add(job, before, "stage-order", None)
 
 
 def _link_reusable(graph: JobGraph, github: list[Pipeline]) -> None:

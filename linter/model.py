@@ -170,11 +170,25 @@ class Job:
     #: (an Azure job template, a GitLab job from an included file). ``key_node`` stays in
     #: the pipeline's file: it is the call site findings point at.
     source: SourceFile | None = None
+    #: The file ``key_node`` is written in when it is not the pipeline's (a GitLab job
+    #: defined in an included file).
+    key_source: SourceFile | None = None
+    #: For bodies merged from several files (GitLab ``extends`` across includes):
+    #: ``id(value node) -> SourceFile`` of the values of ``node``; see :meth:`file_of`.
+    node_files: dict | None = None
 
     @property
     def node_file(self) -> SourceFile:
         """The file of ``node`` and its children (for spans inside the job's body)."""
         return self.source or self.pipeline.file
+
+    def file_of(self, node) -> SourceFile:
+        """The file a value of ``node`` (or a node below one) is written in."""
+        if self.node_files:
+            found = self.node_files.get(id(node))
+            if found is not None:
+                return found
+        return self.node_file
 
     @property
     def label(self) -> str:
@@ -184,7 +198,8 @@ class Job:
 
     @property
     def file(self) -> SourceFile:
-        return self.pipeline.file
+        """The file of ``key_node`` (where job-level findings point)."""
+        return self.key_source or self.pipeline.file
 
     def key_span(self):
         return self.file.node_span(self.key_node)

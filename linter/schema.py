@@ -586,7 +586,10 @@ class _Compiled:
             from jsonschema import Draft7Validator
 
             t0 = time.perf_counter()
-            self._detail = Draft7Validator(self.schema, format_checker=None)
+            if self.name == "azure-pipelines":
+                self._detail = _azure_detail_validator(self.schema)
+            else:
+                self._detail = Draft7Validator(self.schema, format_checker=None)
             self.detail_build_seconds = time.perf_counter() - t0
         return self._detail
 
@@ -606,7 +609,7 @@ def _compiled(schema_name: str) -> _Compiled:
             schema = _prepare(schema_name)
             t1 = time.perf_counter()
             try:
-                fast = _compile_fast(schema)
+                fast = _azure_fast(schema) if schema_name == "azure-pipelines" else _compile_fast(schema)
             except ImportError:  # pragma: no cover - fastjsonschema is a dependency
                 fast = None
             t2 = time.perf_counter()
@@ -709,6 +712,448 @@ def _instance(node, memo: dict, active: set):
     return result
 
 
+# ------------------------------------------------------- GitLab CI / Azure Pipelines
+#
+# GitLab (``gitlab-ci``, GitLab's own ``ci.json`` as vendored by check-jsonschema):
+# the file is read as GitLab's Ruby YAML reader does (YAML 1.1 booleans ``yes``/``no``/
+# ``on``/``off``), and a ``!reference [job, key]`` node, which GitLab replaces by the
+# referenced value before validating, becomes the opaque string :data:`REFERENCE`: no
+# finding is ever reported for it (whatever the schema expects there). Hidden keys
+# (``.template``) are templates: the schema allows anything under them that a job
+# allows. Jobs have no required keys in GitLab's schema (``script`` may come through
+# ``extends``), so partial jobs of included files are not reported.
+#
+# Azure Pipelines (``azure-pipelines``, Microsoft's published schema as vendored by
+# check-jsonschema): Azure reads every scalar as text, so the instance holds every
+# scalar's source text and the schema's few ``integer``/``number``/``boolean`` types
+# are patched to accept the text of such a value; ``ignoreCase`` is honoured (values:
+# case-insensitive enums/patterns; keys: any case variant of a known key, and its
+# ``aliases``, is accepted); task inputs are checked for unknown keys only (required
+# inputs depend on other inputs' values and aliases); tasks the schema does not know
+# (Marketplace and in-house extensions) are accepted. Template expressions are
+# resolved structurally before validation: the content of ``${{ if/elseif/else/each
+# }}:`` keys is merged into the enclosing mapping (or spliced into the enclosing list),
+# other ``${{ }}`` keys (generated names, ``${{ insert }}``) are dropped, and a value
+# holding ``${{ }}``, ``$[ ]`` or ``$( )`` is never reported.
+
+#: A GitLab ``!reference [...]`` node in a validation instance.
+REFERENCE = "!reference"
+
+_GENERATED = "<generated>"  # locator entry: paths of mappings with keys made by expressions
+_CONDITIONAL = "<conditional>"  # locator entry: instance paths that come from `${{ if }}` bodies
+_AZURE_DIRECTIVE = re.compile(r"^\$\{\{\s*(if|elseif|else|each)\b")
+_CI_ENUMS: dict[str, list] = {}
+
+
+def _ci_pattern(values: list) -> str:
+    return "(?i)^(?:" + "|".join(re.escape(str(v)) for v in values) + ")$"
+
+
+def _walk_schemas(node, visit):
+    if isinstance(node, dict):
+        visit(node)
+        for k, v in node.items():
+            if k in ("properties", "patternProperties", "definitions", "dependencies") and isinstance(v, dict):
+                for sub in v.values():
+                    _walk_schemas(sub, visit)
+            else:
+                _walk_schemas(v, visit)
+    elif isinstance(node, list):
+        for x in node:
+            _walk_schemas(x, visit)
+
+
+_MACRO_ALT = "|\\$\\{\\{|\\$\\[|\\$\\("  # or a value Azure computes (see _azure_opaque)
+_INT_TEXT = {"type": "string", "pattern": "^[-+]?[0-9]+$" + _MACRO_ALT}
+_NUMBER_TEXT = {"type": "string", "pattern": "^[-+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+)?$" + _MACRO_ALT}
+_BOOL_TEXT = {"type": "string", "pattern": "(?i)^(true|false|y|yes|on|n|no|off)$" + _MACRO_ALT}
+
+
+def _az_scalars_as_text(schema: dict) -> bool:
+    # Azure: the YAML reader keeps every scalar as text and converts it where a number or
+    # boolean is needed (`timeoutInMinutes: 30` and `timeoutInMinutes: '30'` are the
+    # same); the instance holds text, so typed scalars of the schema accept their text.
+    done = []
+
+    def visit(node):
+        t = node.get("type")
+        if t in ("integer", "number", "boolean"):
+            text = {"integer": _INT_TEXT, "number": _NUMBER_TEXT, "boolean": _BOOL_TEXT}[t]
+            node["type"] = "string"
+            if "pattern" not in node and "enum" not in node:
+                node["pattern"] = text["pattern"]
+            node.pop("minimum", None)
+            node.pop("maximum", None)
+            done.append(1)
+        elif isinstance(t, list) and set(t) & {"integer", "number", "boolean"}:
+            node["type"] = ["string"] + [x for x in t if x not in ("integer", "number", "boolean", "string")]
+            done.append(1)
+
+    _walk_schemas(schema, visit)
+    return bool(done)
+
+
+def _az_ignore_case(schema: dict) -> bool:
+    # Azure: keys/values marked `ignoreCase` (key, value, all) are case-insensitive, and
+    # a key may be written as one of its `aliases`.
+    done = []
+
+    def visit(node):
+        mode = node.get("ignoreCase")
+        if mode in ("value", "all"):
+            if isinstance(node.get("enum"), list) and all(isinstance(v, str) for v in node["enum"]):
+                values = node.pop("enum")
+                pattern = _ci_pattern(values)
+                _CI_ENUMS[pattern] = values
+                node["pattern"] = pattern
+                node.setdefault("type", "string")
+                done.append(1)
+            elif isinstance(node.get("pattern"), str) and not node["pattern"].startswith("(?i)"):
+                node["pattern"] = "(?i)" + node["pattern"]
+                done.append(1)
+        props = node.get("properties")
+        if isinstance(props, dict) and props:
+            names = []
+            for name, sub in list(props.items()):
+                if not isinstance(sub, dict):
+                    continue
+                aliases = sub.get("aliases") or []
+                for alias in aliases:
+                    props.setdefault(alias, sub)
+                if sub.get("ignoreCase") in ("key", "all"):
+                    names += [name] + list(aliases)
+            if names and node.get("additionalProperties") is False:
+                node.setdefault("patternProperties", {})[_ci_pattern(names)] = True
+                done.append(1)
+
+    _walk_schemas(schema, visit)
+    return bool(done)
+
+
+def _az_tasks_open(schema: dict) -> bool:
+    # Azure: `task:` may name any installed task (Marketplace and in-house extensions),
+    # not only the built-in ones the schema lists; required inputs depend on other inputs
+    # and aliases (checked by Azure when the run starts): only unknown inputs of a known
+    # task are reported. The schema's anyOf of one branch per task becomes one if/then
+    # per known task name (the same meaning for known tasks, one error instead of a
+    # cascade of 260, and far cheaper to validate).
+    task = schema["definitions"]["task"]
+    branches = task.get("anyOf")
+    if not branches:
+        return False
+    rules = []
+    seen = set()
+    for branch in branches:
+        props = branch.get("properties", {})
+        name = props.get("task", {})
+        pattern = name.get("pattern")
+        if not pattern or pattern.lower() in seen:
+            continue
+        seen.add(pattern.lower())
+        inputs = props.get("inputs")
+        if isinstance(inputs, dict):
+            inputs = dict(inputs)
+            inputs.pop("required", None)
+            # pick-list inputs: tasks read their values themselves (Docker@1 takes
+            # `command: build` for "Build an image"); Azure does not check them
+            inputs["properties"] = {
+                k: ({x: y for x, y in v.items() if not (x == "pattern" and y in _CI_ENUMS)} if isinstance(v, dict) else v)
+                for k, v in inputs.get("properties", {}).items()
+            }
+            rules.append({"if": {"properties": {"task": {"pattern": pattern}}}, "then": {"properties": {"inputs": inputs}}})
+    del task["anyOf"]
+    task["properties"]["task"] = {"type": "string"}
+    task["required"] = ["task"]
+    task["allOf"] = rules
+    return True
+
+
+def _az_template_files(schema: dict) -> bool:
+    # Azure: a template file may declare `parameters:` as a mapping of names to defaults
+    # (the older template syntax, still accepted), and a variables template holds only
+    # `parameters` and `variables`; the schema only knows whole pipelines.
+    d = schema["definitions"]
+    params = d["pipelineTemplateParameters"]
+    if "anyOf" in params:
+        return False
+    d["pipelineTemplateParameters"] = {"anyOf": [params, {"type": "object"}]}
+    d["pipeline"]["anyOf"].append({
+        "type": "object",
+        "properties": {"parameters": {"$ref": "#/definitions/pipelineTemplateParameters"},
+                       "variables": {"$ref": "#/definitions/variables"}},
+        "required": ["variables"],
+        "additionalProperties": False,
+    })
+    return True
+
+
+def _az_path_filters(schema: dict) -> bool:
+    # Azure: branch and path filters are prefixes or wildcards; a path with a trailing
+    # `/` (`tools/service/`) is a valid path filter that the schema's pattern rejects.
+    d = schema["definitions"]
+    if "pattern" not in d["branchFilter"]:
+        return False
+    d["branchFilter"].pop("pattern")
+    return True
+
+
+_PATCHES["azure-pipelines"] = [
+    ("scalars-as-text", _az_scalars_as_text),
+    ("ignore-case", _az_ignore_case),
+    ("tasks-open", _az_tasks_open),
+    ("template-files", _az_template_files),
+    ("path-filters", _az_path_filters),
+]
+
+
+def _azure_split_tasks(schema: dict) -> tuple[dict, dict]:
+    """The Azure schema without its per-task rules, and those rules as a table
+    (lower-cased task name -> inputs schema)."""
+    task = dict(schema["definitions"]["task"])
+    table = {}
+    for rule in task.pop("allOf", []):
+        try:
+            pattern = rule["if"]["properties"]["task"]["pattern"]
+            name = re.fullmatch(r"(?:\(\?i\))?\^(.*)\$", pattern).group(1).replace("\\", "")
+        except (KeyError, AttributeError):
+            continue
+        table.setdefault(name.lower(), rule["then"]["properties"]["inputs"])
+    split = dict(schema)
+    split["definitions"] = dict(schema["definitions"], task=task)
+    return split, table
+
+
+def _azure_fast(schema: dict) -> Callable[[Any], Any]:
+    """Azure's pass/fail pre-check: the schema without the ~260 per-task input rules
+    (compiling those takes seconds, the rest ~0.1 s), then each task step's inputs
+    against its task's rules, compiled on first use of that task."""
+    base_schema, table = _azure_split_tasks(schema)
+    base = _compile_fast(base_schema)
+    checkers: dict = {}
+
+    def inputs_ok(value) -> None:
+        if isinstance(value, dict):
+            task = value.get("task")
+            if isinstance(task, str) and isinstance(value.get("inputs"), dict):
+                key = task.lower()
+                check = checkers.get(key)
+                if check is None and key in table:
+                    check = checkers[key] = _compile_fast(table[key])
+                if check is not None:
+                    check(value["inputs"])
+            for item in value.values():
+                if isinstance(item, (dict, list)):
+                    inputs_ok(item)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, (dict, list)):
+                    inputs_ok(item)
+
+    def fast(data):
+        base(data)
+        inputs_ok(data)
+
+    return fast
+
+
+def _azure_detail_validator(schema: dict):
+    """jsonschema for Azure's detailed pass, with the per-task ``if``/``then`` list
+    replaced by a lookup keyword (``x-task-inputs``: lower-cased task name -> inputs
+    schema): the same errors, without evaluating ~260 ``if`` schemas per task step."""
+    from jsonschema import Draft7Validator, validators
+
+    detail_schema, table = _azure_split_tasks(schema)
+    detail_schema["definitions"]["task"]["x-task-inputs"] = table
+
+    def task_inputs(validator, table, instance, _schema):
+        if not isinstance(instance, dict) or not isinstance(instance.get("task"), str):
+            return
+        sub = table.get(instance["task"].lower())
+        if sub is not None and "inputs" in instance:
+            yield from validator.descend(instance["inputs"], sub, path="inputs", schema_path="inputs")
+
+    cls = validators.extend(Draft7Validator, {"x-task-inputs": task_inputs})
+    return cls(detail_schema, format_checker=None)
+
+
+def _azure_scalar(node):
+    if node.tag is not None and node.tag not in ("!", "tag:yaml.org,2002:str"):
+        return node.value
+    return node.value if node.value is not None else ""
+
+
+def _azure_instance(root):
+    """Azure's view of a document: scalars as text, template directives resolved.
+
+    Returns ``(data, locator)``: ``locator`` maps an instance path to ``(value node,
+    key node)`` since merged/spliced content no longer sits at its tree path.
+    """
+    locator: dict = {}
+    active: set = set()
+    conditional: list = []
+    generated: list = []
+
+    def build(node, path, key_node):
+        locator[path] = (node, key_node)
+        cls = node.__class__
+        if cls is Scalar:
+            return _azure_scalar(node)
+        if id(node) in active:
+            return RECURSIVE_ALIAS
+        active.add(id(node))
+        try:
+            if cls is Sequence:
+                out = []
+                for item in node.items:
+                    spliced = _directive_body(item)
+                    if spliced is None:
+                        out.append(build(item, path + (len(out),), None))
+                        continue
+                    for body in spliced:
+                        if isinstance(body, Sequence):
+                            for sub in body.items:
+                                if _directive_body(sub) is None:
+                                    conditional.append(path + (len(out),))
+                                    out.append(build(sub, path + (len(out),), None))
+                        elif body is not None:
+                            conditional.append(path + (len(out),))
+                            out.append(build(body, path + (len(out),), None))
+                return out
+            if cls is Mapping:
+                out = {}
+                fill(node, path, out)
+                return out
+            return None
+        finally:
+            active.discard(id(node))
+
+    def fill(node, path, out, depth=0):
+        for k, v in node.pairs:
+            text = k.value if k.__class__ is Scalar else None
+            if text is None:
+                continue
+            if "${{" in text:
+                if _AZURE_DIRECTIVE.match(text) and isinstance(v, Mapping) and depth < 20:
+                    fill(v, path, out, depth + 1)  # keys set outside the condition win
+                else:
+                    generated.append(path)  # `${{ name }}: value`, `${{ insert }}`: not known
+                continue
+            if text in out and depth:
+                continue
+            if depth:
+                conditional.append(path + (text,))
+            out[text] = None if v is None else build(v, path + (text,), k)
+
+    data = None if root is None else build(root, (), None)
+    locator[_CONDITIONAL] = conditional
+    locator[_GENERATED] = generated
+    return data, locator
+
+
+def _directive_body(item):
+    """For a list item ``- ${{ if ... }}: body`` (only directive keys), their bodies."""
+    if item.__class__ is not Mapping or not item.pairs:
+        return None
+    bodies = []
+    for k, v in item.pairs:
+        if k.__class__ is not Scalar or not _AZURE_DIRECTIVE.match(k.value or ""):
+            if k.__class__ is Scalar and "${{" in (k.value or "") and len(item.pairs) == 1:
+                return []  # `- ${{ insert }}: ...` / generated: unknown shape, skipped
+            return None
+        bodies.append(v)
+    return bodies
+
+
+_YAML11_BOOL = {"yes": True, "Yes": True, "YES": True, "on": True, "On": True, "ON": True,
+                "no": False, "No": False, "NO": False, "off": False, "Off": False, "OFF": False}
+
+
+#: GitLab flattens nested lists in these keys (anchors and ``!reference`` that expand
+#: to lists of rules / needs: gitlab-org/gitlab MR 67922 "Flatten CI config rules").
+_GITLAB_FLATTEN = frozenset({"rules", "needs"})
+
+
+def _gitlab_instance(root):
+    """GitLab's view: YAML 1.1 booleans, ``!reference`` nodes as :data:`REFERENCE`,
+    nested lists of ``rules``/``needs`` flattened. Returns ``(data, locator)``."""
+    locator: dict = {}
+    active: set = set()
+
+    def scalar(node):
+        value = node.value
+        if node.style or node.tag is not None:
+            return value
+        if not value:
+            return None
+        if value in _YAML11_BOOL:
+            return _YAML11_BOOL[value]
+        return resolve_plain(value) if value[0] in _MAYBE_TYPED else value
+
+    def build(node, path, key_node, flatten=False):
+        locator[path] = (node, key_node)
+        cls = node.__class__
+        if cls is Scalar:
+            return scalar(node)
+        if node.tag == "!reference":
+            return REFERENCE
+        key = id(node)
+        if key in active or len(path) > 200:
+            return RECURSIVE_ALIAS
+        active.add(key)
+        try:
+            if cls is Sequence:
+                result = []
+                if flatten:
+                    def add(items, depth):
+                        for item in items:
+                            if item.__class__ is Sequence and item.tag is None and depth < 10:
+                                add(item.items, depth + 1)
+                            else:
+                                result.append(build(item, path + (len(result),), None))
+                    add(node.items, 0)
+                else:
+                    for item in node.items:
+                        result.append(build(item, path + (len(result),), None))
+                return result
+            if cls is Mapping:
+                result = {}
+                for k, v in node.pairs:
+                    text = k.value if k.__class__ is Scalar else f"<{type(k).__name__.lower()} key at line {k.start_line + 1}>"
+                    result[text] = None if v is None else build(v, path + (text,), k, text in _GITLAB_FLATTEN)
+                return result
+            return None
+        finally:
+            active.discard(key)
+
+    return (None if root is None else build(root, (), None)), locator
+
+
+def _gl_artifacts_paths_empty(schema: dict) -> bool:
+    # GitLab: `artifacts:paths` is validated as an array of strings; `paths: []` (to
+    # drop inherited paths) is accepted (OpenMW's CI has it). The schema has minItems 1.
+    paths = schema["definitions"]["artifacts"]["properties"]["paths"]
+    return paths.pop("minItems", None) is not None
+
+
+def _gl_reports_annotations_list(schema: dict) -> bool:
+    # GitLab: report paths, `annotations` included, are "a string or an array of
+    # strings" (DataDog dd-trace-java's CI uses `annotations: [links.json]`).
+    reports = schema["definitions"]["artifacts"]["properties"]["reports"]["properties"]
+    if reports["annotations"].get("type") != "string":
+        return False
+    reports["annotations"] = {"$ref": "#/definitions/string_file_list"}
+    return True
+
+
+_PATCHES["gitlab-ci"] = [
+    ("artifacts-paths-empty", _gl_artifacts_paths_empty),
+    ("reports-annotations-list", _gl_reports_annotations_list),
+]
+
+
+_INSTANCES = {"azure-pipelines": _azure_instance, "gitlab-ci": _gitlab_instance}
+
+
 # --------------------------------------------------------------------------- validation
 
 
@@ -720,7 +1165,12 @@ def validate(schema_name: str, root) -> list[Violation]:
     """
     compiled = _compiled(schema_name)
     compiled.counters["checked"] += 1
-    data = instance(root)
+    builder = _INSTANCES.get(schema_name)
+    locator = None
+    if builder is None:
+        data = instance(root)
+    else:
+        data, locator = builder(root)
     if compiled.fast is not None:
         try:
             compiled.fast(data)
@@ -729,7 +1179,7 @@ def validate(schema_name: str, root) -> list[Violation]:
             pass
     compiled.counters["failed_precheck"] += 1
     try:
-        violations = _Detail(compiled, root, data).run()
+        violations = _Detail(compiled, root, data, locator).run()
     except RecursionError:
         compiled.counters["too_deep"] = compiled.counters.get("too_deep", 0) + 1
         return []
@@ -764,6 +1214,12 @@ _FRIENDLY_PATTERNS = {
     "^(.+\\/)+(.+)\\.(ya?ml)(@.+)?$": "a reusable workflow path like 'owner/repo/.github/workflows/build.yml@v1' "
     "or './.github/workflows/build.yml'",
 }
+_FRIENDLY_PATTERNS.update({
+    _INT_TEXT["pattern"]: "an integer",
+    _NUMBER_TEXT["pattern"]: "a number",
+    _BOOL_TEXT["pattern"]: "a boolean (true or false)",
+    "(?i)^true$": "'true'", "(?i)^false$": "'false'",
+})
 _TYPE_WORDS = {
     "object": "a mapping",
     "array": "a list",
@@ -774,6 +1230,17 @@ _TYPE_WORDS = {
     "null": "empty",
 }
 _ID_WORDS = {"jobs": "job id", "inputs": "input id", "outputs": "output id", "secrets": "secret id"}
+
+
+_GITLAB_GLOBAL_KEYS = frozenset({"default", "include", "stages", "variables", "workflow", "spec", "image", "services",
+                                  "cache", "before_script", "after_script", "pages"})
+_AZURE_MACRO = re.compile(r"\$\{\{|\$\[|\$\(")
+
+
+def _azure_opaque(value) -> bool:
+    """A value Azure computes at compile or run time: template expression, runtime
+    expression or macro (``${{ }}``, ``$[ ]``, ``$( )``)."""
+    return isinstance(value, str) and _AZURE_MACRO.search(value) is not None
 
 
 def _has_expression(value) -> bool:
@@ -818,7 +1285,8 @@ class _Finding:
 class _Detail:
     """Turns jsonschema's errors for one document into violations."""
 
-    def __init__(self, compiled: _Compiled, root, data):
+    def __init__(self, compiled: _Compiled, root, data, locator=None):
+        self.locator = locator
         self.compiled = compiled
         self.name = compiled.name
         self.schema = compiled.schema
@@ -832,6 +1300,17 @@ class _Detail:
         for error in self.validator.iter_errors(self.data):
             findings.extend(self._effective(error))
         findings = self._tidy(findings)
+        if self.locator is not None and self.locator.get(_CONDITIONAL):
+            # content under `${{ if/each }}` is judged only where it completes its parent
+            # (required keys); what it holds is not reported (it may be deliberately
+            # invalid, e.g. an "error" step that only a wrong parameter reaches)
+            cond = self.locator[_CONDITIONAL]
+            findings = [f for f in findings if not any(f.path[: len(c)] == c for c in cond)
+                        and not (f.kind == "unknown-key" and f.path + (f.key,) in cond)]
+        if self.locator is not None and self.locator.get(_GENERATED):
+            # a mapping with keys an expression makes: its size and required keys are unknown
+            generated = set(self.locator[_GENERATED])
+            findings = [f for f in findings if not (f.path in generated and f.kind in ("empty", "missing-key", "minProperties"))]
         violations = [self._violation(f) for f in findings]
         seen = set()
         unique = []
@@ -955,9 +1434,18 @@ class _Detail:
     def _suppressed(self, error) -> bool:
         value = error.instance
         path = tuple(error.absolute_path)
+        if self.name == "azure-pipelines" and _azure_opaque(value):
+            return True
+        if self.name == "gitlab-ci":
+            if value == REFERENCE:
+                return True
+            if value is None and len(path) >= 2:
+                return True  # `key: null` removes what `extends`/`default` would set
+            if error.validator == "pattern" and isinstance(value, str) and "$" in value:
+                return True  # CI/CD variables are expanded before GitLab uses the value
         if _has_expression(value) and self._expression_allowed(path):
             return True
-        if error.validator == "type" and (value is None or isinstance(value, (bool, int, float))):
+        if error.validator == "type" and self.name.startswith("github-") and (value is None or isinstance(value, (bool, int, float))):
             types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
             if value is None and not _null_is_empty_string(path):
                 return False
@@ -973,6 +1461,8 @@ class _Detail:
 
     def _expression_allowed(self, path: tuple) -> bool:
         """Whether GitHub evaluates expressions at ``path`` (its schema has contexts)."""
+        if self.name == "azure-pipelines":
+            return True  # template expressions may stand anywhere
         if not path:
             return False
         head = path[0]
@@ -1194,6 +1684,10 @@ class _Detail:
 
     # -------------------------------------------------------------- nodes
     def _node(self, path: tuple):
+        if self.locator is not None:
+            while path not in self.locator and path:
+                path = path[:-1]
+            return self.locator.get(path, (self.root, None))[0]
         node = self.root
         for part in path:
             if isinstance(node, Mapping):
@@ -1207,6 +1701,10 @@ class _Detail:
         return node
 
     def _key_node(self, path: tuple, key: str):
+        if self.locator is not None and path + (key,) in self.locator:
+            found = self.locator[path + (key,)][1]
+            if found is not None:
+                return found
         mapping = self._node(path)
         if isinstance(mapping, Mapping):
             found = mapping.key_node(key)
@@ -1216,6 +1714,11 @@ class _Detail:
 
     def _container_anchor(self, path: tuple):
         """For a problem with a whole mapping: its key in the parent mapping, else itself."""
+        if self.locator is not None:
+            found = self.locator.get(path)
+            if found is not None:
+                return found[1] if found[1] is not None else found[0]
+            return self._node(path)
         if path:
             parent = self._node(path[:-1])
             if isinstance(parent, Mapping) and isinstance(path[-1], str):
@@ -1236,7 +1739,10 @@ class _Detail:
     # -------------------------------------------------------------- words
     def _where(self, path: tuple) -> str:
         if not path:
-            return "the workflow" if self.name == "github-workflow" else "the action" if self.name == "github-action" else "the document"
+            return {"github-workflow": "the workflow", "github-action": "the action", "gitlab-ci": "the pipeline", "azure-pipelines": "the pipeline"}.get(self.name, "the document")
+        if self.name == "gitlab-ci" and isinstance(path[0], str) and path[0] not in _GITLAB_GLOBAL_KEYS:
+            job = f"job '{path[0]}'"
+            return job if len(path) == 1 else f"'{_dotted(path[1:])}' of {job}"
         if self.name == "github-workflow" and path[0] == "jobs" and len(path) >= 2:
             job = f"job '{path[1]}'"
             rest = path[2:]
@@ -1344,6 +1850,12 @@ class _Detail:
 
     @staticmethod
     def _describe_pattern(pattern: str) -> str:
+        if pattern in _CI_ENUMS:
+            values = _CI_ENUMS[pattern]
+            return _plain_quoted(values[0]) if len(values) == 1 else f"one of {', '.join(values[:_MAX_LISTED])}" + (" ..." if len(values) > _MAX_LISTED else "")
+        literal = re.fullmatch(r"(?:\(\?i\))?\^([\w@.-]+)\$", pattern)
+        if literal:
+            return f"'{literal.group(1)}'"
         return _FRIENDLY_PATTERNS.get(pattern, f"a string matching {pattern}")
 
 

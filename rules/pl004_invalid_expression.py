@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipelint.diagnostics import Severity
 from pipelint.rule import Rule
-from pipelint.yamltree import Scalar
+from pipelint.yamltree import Mapping, Scalar, Sequence
 
 
 class InvalidExpression(Rule):
@@ -12,7 +12,11 @@ class InvalidExpression(Rule):
     Parses every GitHub Actions expression — each `${{ }}` in any value, and the bare
     `if:` conditions of jobs and steps — and reports the ones that do not parse: unknown
     functions, wrong argument counts, double-quoted strings, unbalanced parentheses,
-    operators GitHub does not have, an unterminated `${{`.
+    operators GitHub does not have, an unterminated `${{`. GitLab CI `rules: if:` (also
+    under `workflow:`) and `only`/`except: variables:` expressions are checked the way
+    GitLab reads them (operators, quotes, regex literals RE2 must compile), and Azure
+    Pipelines `condition:` values, `${{ }}` template expressions and directives and
+    `$[ ]` runtime expressions (functions and their argument counts, quotes, brackets).
 
     ## Why is this bad?
     GitHub evaluates expressions only when the job runs: a broken `if:` fails the run
@@ -39,13 +43,21 @@ class InvalidExpression(Rule):
     code = "PL004"
     name = "invalid-expression"
     severity = Severity.ERROR
-    platforms = ("github",)
+    platforms = ("github", "gitlab", "azure")
     tags = ("correctness", "expressions")
     precision = "very-high"
 
     def check(self, ctx):
         parsed = ctx.file
-        if parsed.platform != "github" or not parsed.documents:
+        if not parsed.documents:
+            return
+        if parsed.platform == "gitlab":
+            yield from _check_gitlab(self, parsed)
+            return
+        if parsed.platform == "azure":
+            yield from _check_azure(self, parsed)
+            return
+        if parsed.platform != "github":
             return
         document = parsed.documents[0]
         root = document.root
@@ -119,3 +131,143 @@ def path_of(root, target) -> str:
         if node is target:
             return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else p) for i, p in enumerate(path))
     return ""
+
+
+# --------------------------------------------------------------------------- GitLab
+
+
+def _walk_mappings(node, seen=None):
+    """Every mapping below ``node`` (itself included), each once (aliases repeat nodes)."""
+    seen = set() if seen is None else seen
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        if isinstance(n, Mapping):
+            yield n
+            stack.extend(v for _, _, v in n.items())
+        elif isinstance(n, Sequence):
+            stack.extend(n)
+
+
+def _gitlab_expressions(root):
+    """``if:`` scalars of ``rules:`` items and ``only``/``except: variables:`` items."""
+    for mapping in _walk_mappings(root):
+        rules = mapping.get("rules")
+        if isinstance(rules, Sequence):
+            for rule in rules:
+                cond = rule.get("if") if isinstance(rule, Mapping) else None
+                if isinstance(cond, Scalar) and cond.style in ("", "'", '"') and cond.value.strip():
+                    if not (cond.style == "" and cond.value in ("null", "~", "Null", "NULL")):
+                        yield cond
+        for key in ("only", "except"):
+            spec = mapping.get(key)
+            items = spec.get("variables") if isinstance(spec, Mapping) else None
+            if isinstance(items, Sequence):
+                for item in items:
+                    if isinstance(item, Scalar) and item.style in ("", "'", '"') and item.value.strip():
+                        yield item
+
+
+def _check_gitlab(rule, parsed):
+    from pipelint.expressions.gitlab import ExpressionError, parse
+
+    root = parsed.documents[0].root
+    for node in _gitlab_expressions(root):
+        text = node.value
+        try:
+            parse(text)
+        except ExpressionError as err:
+            at = min(max(err.offset, 0), len(text))
+            span = parsed.file.scalar_span(node, at, max(at + 1, len(text.rstrip())))
+            message = f"invalid GitLab expression: {err.message}; GitLab refuses to create the pipeline, fix the rule"
+            if len(message) >= 200:
+                message = f"invalid GitLab expression: {err.message}"
+            yield rule.diagnostic(span, _clip(message), logical_path=path_of(root, node))
+
+
+# --------------------------------------------------------------------------- Azure
+
+#: Keys that make a mapping a stage, job or step (where ``condition:`` is an expression).
+_AZURE_UNITS = frozenset(
+    (
+        "stage", "job", "deployment", "template", "script", "bash", "pwsh", "powershell", "task",
+        "checkout", "download", "downloadBuild", "publish", "getPackage", "reviewApp", "steps", "jobs",
+    )
+)
+
+
+def _check_azure(rule, parsed):
+    from pipelint.expressions import azure as az
+
+    root = parsed.documents[0].root
+    file = parsed.file
+
+    def report(node, at, end, message, extra=""):
+        span = file.scalar_span(node, at, max(at + 1, end))
+        text = f"invalid Azure Pipelines expression: {message}; {extra or 'the pipeline fails to compile or run'}"
+        return rule.diagnostic(span, _clip(text), logical_path=path_of(root, node))
+
+    def embedded(node, is_key):
+        text = node.value
+        for e in az.find_expressions(text):
+            if e.end is None:
+                yield report(node, e.start, e.start + 3, "'${{' has no closing '}}'", "close it or quote the text")
+                continue
+            try:
+                directive = az.parse_directive(e.inner) if e.kind == "compile" else None
+                if directive is None:
+                    if is_key and e.inner.strip() == "":
+                        raise az.ExpressionError("empty expression", 0)
+                    az.parse(e.inner)
+            except az.ExpressionError as err:
+                at = e.inner_start + min(max(err.offset, 0), len(e.inner))
+                closing = e.end - (2 if e.kind == "compile" else 1)
+                yield report(node, at, closing if at < closing else at + 1, err.message)
+
+    for mapping in _walk_mappings(root):
+        is_unit = any(k in _AZURE_UNITS for k in mapping.keys())
+        for key, knode, value in mapping.items():
+            if isinstance(knode, Scalar) and "${{" in knode.value:
+                yield from embedded(knode, True)
+            if not isinstance(value, Scalar) or value.style not in ("", "'", '"', "|", ">"):
+                continue
+            if key == "condition" and is_unit and value.value.strip():
+                text = value.value
+                if "${{" in text:  # the embedded ones are checked on their own
+                    yield from embedded(value, False)
+                    if any(e.end is None for e in az.find_expressions(text)):
+                        continue
+                try:
+                    az.parse(text)
+                except az.ExpressionError as err:
+                    at = min(max(err.offset, 0), len(text))
+                    yield report(value, at, len(text.rstrip()), err.message)
+            elif "${{" in value.value or "$[" in value.value:
+                yield from embedded(value, False)
+        # sequence items that are plain scalars (e.g. `- ${{ parameters.x }}`)
+    for seq in _walk_sequences(root):
+        for item in seq:
+            if isinstance(item, Scalar) and ("${{" in item.value or "$[" in item.value):
+                yield from embedded(item, False)
+
+
+def _walk_sequences(root):
+    seen: set = set()
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        if isinstance(n, Sequence):
+            yield n
+            stack.extend(n)
+        elif isinstance(n, Mapping):
+            stack.extend(v for _, _, v in n.items())
+
+
+def _clip(text: str) -> str:
+    return text if len(text) < 200 else text[:196].rstrip() + "..."

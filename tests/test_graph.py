@@ -94,3 +94,40 @@ def test_github_needs_workflow_run_and_reusable_workflow(tmp_path):
     assert _upstream(result, ".github/workflows/build.yml", "image") == ["test"]
     assert _upstream(result, ".github/workflows/ci.yml", "build") == ["image", "test"]
     assert _upstream(result, ".github/workflows/deploy.yml", "production") == ["build", "image", "test"]
+
+
+def test_gitlab_stages_and_needs(tmp_path):
+    write_tree(
+        tmp_path,
+        {
+            ".gitlab-ci.yml": """
+                stages: [build, test, staging, production]
+                compile:
+                  stage: build
+                  script: [make]
+                unit:
+                  stage: test
+                  script: [make test]
+                lint:
+                  stage: test
+                  needs: []
+                  script: [make lint]
+                deploy-staging:
+                  stage: staging
+                  needs: [unit]
+                  environment: staging
+                  script: [./deploy.sh staging]
+                deploy-production:
+                  stage: production
+                  environment: production
+                  when: manual
+                  allow_failure: false
+                  script: [./deploy.sh production]
+            """,
+        },
+    )
+    result = run_lint(tmp_path, select=["PL001"])
+    assert _upstream(result, ".gitlab-ci.yml", "unit") == ["compile"]
+    assert _upstream(result, ".gitlab-ci.yml", "lint") == []
+    assert _upstream(result, ".gitlab-ci.yml", "deploy-staging") == ["compile", "unit"]
+    assert _upstream(result, ".gitlab-ci.yml", "deploy-production") == ["compile", "deploy-staging", "lint", "unit"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..model import ParsedFile
-from . import azure, github
+from . import azure, github, gitlab
 
 
 def build_model(parsed: ParsedFile) -> None:
@@ -17,3 +17,5 @@ def build_model(parsed: ParsedFile) -> None:
         parsed.action = github.parse_action(parsed.file, document)
     elif parsed.kind == "azure-pipelines":
         parsed.pipeline = azure.parse_pipeline(parsed.file, document)
+    elif parsed.kind == "gitlab-ci":
+        parsed.pipeline = gitlab.parse_pipeline(parsed.file, document, parsed.documents)
