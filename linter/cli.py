@@ -32,6 +32,11 @@ def _lint_parser() -> argparse.ArgumentParser:
     p.add_argument("--select", metavar="RULES", help="comma-separated codes, names or prefixes to run (replaces config)")
     p.add_argument("--extend-select", metavar="RULES", help="comma-separated rules to run in addition")
     p.add_argument("--ignore", metavar="RULES", help="comma-separated rules not to run (added to config)")
+    p.add_argument(
+        "--github-environments",
+        metavar="FILE",
+        help="JSON of GET /repos/{owner}/{repo}/environments: lets PL102 check environment protection rules",
+    )
     p.add_argument("--fail-on", choices=("error", "warning", "note"), help="lowest severity that fails the run (default: warning)")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text output")
@@ -100,6 +105,10 @@ def _lint_command(argv: list[str]) -> int:
         settings.ignore += _split(args.ignore)
         if args.fail_on:
             settings.fail_on = Severity.parse(args.fail_on)
+        if args.github_environments is not None:
+            from .config import use_github_environments
+
+            use_github_environments(settings, args.github_environments)
         registry = _registry()
         per_file = [sel for selectors in settings.per_file_ignores.values() for sel in selectors]
         for selector in settings.select + settings.extend_select + settings.ignore + list(settings.severity) + per_file:

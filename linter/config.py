@@ -46,10 +46,91 @@ class Settings:
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     fail_on: Severity = Severity.WARNING
     max_file_size: int = 5 * 1024 * 1024
+    #: ``--github-environments FILE`` / ``github-environments``: the JSON of
+    #: ``GET /repos/{owner}/{repo}/environments`` (path as given), and what it says:
+    #: lower-cased environment name -> :class:`GithubEnvironment` (None: not given, so
+    #: GitHub environment settings are unknown).
+    github_environments: str | None = None
+    github_environments_data: dict | None = None
     #: Where the settings came from (for messages), or None for defaults.
     source: str | None = None
     #: The folder the config file lives in: relative globs are anchored there.
     base_dir: str | None = None
+
+
+@dataclass(frozen=True)
+class GithubEnvironment:
+    """What an environments export says about one GitHub environment."""
+
+    name: str
+    #: Reviewers of its ``required_reviewers`` protection rule (0: no such rule).
+    reviewers: int = 0
+    has_required_reviewers_rule: bool = False
+    wait_timer: int | None = None
+
+
+def load_github_environments(path: str) -> dict[str, GithubEnvironment]:
+    """Read an export of ``GET /repos/{owner}/{repo}/environments``.
+
+    Accepted shapes: the API answer (``{"total_count": n, "environments": [...]}``), a
+    bare list of environment objects, or several pages of answers in a list. A missing
+    file or one that is not such JSON is a :class:`ConfigError` (exit 2).
+    """
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: GitHub environments file not found (--github-environments)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the GitHub environments file: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}:{exc.lineno}:{exc.colno}: the GitHub environments file is not valid JSON: {exc.msg}") from None
+
+    def bad(what: str) -> ConfigError:
+        return ConfigError(
+            f"{path}: not a GitHub environments export ({what}); expected the JSON of "
+            "GET /repos/{owner}/{repo}/environments"
+        )
+
+    pages = data if isinstance(data, list) and all(isinstance(d, dict) and "environments" in d for d in data) and data else [data]
+    items: list = []
+    for page in pages:
+        if isinstance(page, dict):
+            if "environments" not in page:
+                raise bad("no 'environments' key")
+            envs = page["environments"]
+        else:
+            envs = page
+        if not isinstance(envs, list):
+            raise bad("'environments' is not a list")
+        items.extend(envs)
+    out: dict[str, GithubEnvironment] = {}
+    for i, env in enumerate(items):
+        if not isinstance(env, dict) or not isinstance(env.get("name"), str):
+            raise bad(f"environment {i + 1} has no name")
+        rules = env.get("protection_rules") or []
+        if not isinstance(rules, list):
+            raise bad(f"'protection_rules' of {env['name']!r} is not a list")
+        reviewers = 0
+        has_rule = False
+        wait = None
+        for rule in rules:
+            if not isinstance(rule, dict):
+                raise bad(f"a protection rule of {env['name']!r} is not an object")
+            if rule.get("type") == "required_reviewers":
+                has_rule = True
+                listed = rule.get("reviewers") or []
+                reviewers += len(listed) if isinstance(listed, list) else 0
+            elif rule.get("type") == "wait_timer" and isinstance(rule.get("wait_timer"), int):
+                wait = rule["wait_timer"]
+        out[env["name"].strip().lower()] = GithubEnvironment(env["name"], reviewers, has_rule, wait)
+    return out
+
+
+def use_github_environments(settings: "Settings", path: str | None) -> None:
+    """Set and read the environments export (``path`` relative to the working folder)."""
+    settings.github_environments = path
+    settings.github_environments_data = load_github_environments(path) if path else None
 
 
 def _load_toml(path: str) -> dict:
@@ -183,6 +264,14 @@ def settings_from(data: dict, source: str | None = None) -> Settings:
         s.fail_on = Severity.parse(data["fail-on"])
     if "max-file-size" in data:
         s.max_file_size = int(data["max-file-size"])
+    if "github-environments" in data:
+        path = str(data["github-environments"])
+        if s.base_dir and not os.path.isabs(path):
+            path = os.path.join(s.base_dir, path)
+        try:
+            use_github_environments(s, path)
+        except ConfigError as exc:
+            raise ConfigError(f"{source or 'configuration'}: github-environments: {exc}") from None
     for key in ("production-environments", "staging-environments"):
         for pattern in data.get(key, ()):
             try:

@@ -18,7 +18,11 @@ PL204 and PL506 agree, and GitLab and Azure jobs plug into the same functions:
 
 An environment whose name is an expression (``environment: ${{ inputs.env }}``,
 ``${{ matrix.env }}``) is *unknown*: neither production nor staging. Its job is still a
-deploy job, and on GitHub its ``environment:`` still counts as a gate.
+deploy job, and on GitHub its ``environment:`` still counts as a gate. GitLab: an
+``environment:`` with ``action: stop|access|prepare|verify`` does not make a deploy job
+(the job's scripts still can), and ``deployment_tier: production|staging`` classifies
+the target when the name does not (``review/$CI_COMMIT_REF_SLUG``). Which *gates* protect
+a job is :mod:`pipelint.gates`.
 
 Scripts are read per simple command: line continuations are joined, comments and
 here-document bodies are skipped, quotes are removed, and commands are split on newlines,
@@ -845,7 +849,7 @@ def is_deploy_job(job: Job, project=None) -> bool:
     With ``project``, a job that calls a local reusable workflow (scanned) containing a
     deploy job is one too; a job calling a remote reusable workflow is not known to be.
     """
-    if job.environment is not None:
+    if job.environment is not None and not _environment_not_deploying(job):
         return True
     if any(step_deploy_commands(step) for step in job.steps):
         return True
@@ -1005,12 +1009,28 @@ def _labels(job: Job) -> list[str]:
     return [label for label in (_label_text(job.id), _label_text(job.name)) if label]
 
 
+#: GitLab ``environment: action:`` values that do not deploy (stop, access, prepare, verify).
+NOT_DEPLOYING_ACTIONS = frozenset({"stop", "access", "prepare", "verify"})
+
+
+def _environment_not_deploying(job: Job) -> bool:
+    """GitLab: the job's ``environment:`` has an ``action`` that does not deploy."""
+    return job.extra.get("environment_action") in NOT_DEPLOYING_ACTIONS
+
+
 def _targets(job: Job, classify, targets, project) -> bool:
     env = job.environment
-    if env is not None:
+    if env is not None and not _environment_not_deploying(job):
+        tier = job.extra.get("environment_tier")  # GitLab ``deployment_tier``
+        if isinstance(tier, str) and tier.strip() and (env.dynamic or not env.name or not classify(env.name)):
+            if classify(tier.strip()):
+                return True
         if env.dynamic or not env.name:
             return False
         return classify(env.name)
+    if env is not None:  # stop/prepare/...: judged by what its scripts deploy
+        commands = deploy_commands(job)
+        return any(any(classify(t) for t in command_target_words(cmd)) for cmd in commands)
     if job.uses is not None:
         if not any(classify(v) for v in _labels(job) + _caller_input_values(job)):
             called = called_workflow(job, project) if project is not None else None
@@ -1066,6 +1086,24 @@ def workflow_callers(pipeline, project) -> list[Job]:
     return list(project.graph.callers.get(pipeline, ()))
 
 
+def is_pages_job(job: Job) -> bool:
+    """GitLab Pages publishing: the job named ``pages`` or one with a ``pages:`` keyword.
+
+    It publishes a static site (GitLab's own templates give it ``environment:
+    production``); gate and promotion rules do not treat it as a production release.
+    """
+    if job.pipeline.platform != "gitlab":
+        return False
+    if job.id == "pages":
+        return True
+    node = job.node
+    if isinstance(node, Mapping):
+        value = node.get("pages")
+        if value is not None and not (isinstance(value, Scalar) and value.value.strip().lower() in ("false", "")):
+            return True
+    return False
+
+
 def describe_target(job: Job) -> str:
     """A short phrase for messages: "environment 'production'" or "job 'deploy-prod'"."""
     if job.environment is not None and job.environment.name and not job.environment.dynamic:
@@ -1076,6 +1114,7 @@ def describe_target(job: Job) -> str:
 __all__ = [
     "ActionPattern",
     "CommandPattern",
+    "NOT_DEPLOYING_ACTIONS",
     "DEPLOY_ACTIONS",
     "DEPLOY_COMMANDS",
     "DeployCommand",
@@ -1088,6 +1127,7 @@ __all__ = [
     "deploy_commands",
     "describe_target",
     "is_deploy_job",
+    "is_pages_job",
     "production_commands",
     "simple_commands",
     "step_deploy_commands",

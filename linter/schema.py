@@ -1,8 +1,9 @@
-"""Schema validation of GitHub Actions files (the machinery behind PL002 schema-violation).
+"""Schema validation of CI files (the machinery behind PL002 schema-violation).
 
-``validate(schema_name, root)`` checks a yamltree node against a vendored SchemaStore
-schema (``github-workflow`` or ``github-action``, shipped in the ``pipelint.schemas``
-package) and returns one :class:`Violation` per real problem, pointing at the node to
+``validate(schema_name, root)`` checks a yamltree node against a vendored schema
+(SchemaStore's ``github-workflow`` or ``github-action``, GitLab's ``gitlab-ci``,
+Microsoft's ``azure-pipelines``; shipped in the ``pipelint.schemas`` package; GitLab
+and Azure specifics are described in the section "GitLab CI / Azure Pipelines" below) and returns one :class:`Violation` per real problem, pointing at the node to
 blame: the key for an unknown key, the value for a wrong type or value, the mapping's key
 (or the mapping) for a missing required key.
 
@@ -790,6 +791,11 @@ def _az_scalars_as_text(schema: dict) -> bool:
             done.append(1)
 
     _walk_schemas(schema, visit)
+    # the schema's `boolean`: eight case-insensitive literal branches; one pattern says
+    # the same (and reads "a boolean" in messages)
+    if isinstance(schema["definitions"].get("boolean"), dict) and "anyOf" in schema["definitions"]["boolean"]:
+        schema["definitions"]["boolean"] = dict(_BOOL_TEXT)
+        done.append(1)
     return bool(done)
 
 
@@ -1070,7 +1076,8 @@ _YAML11_BOOL = {"yes": True, "Yes": True, "YES": True, "on": True, "On": True, "
 
 #: GitLab flattens nested lists in these keys (anchors and ``!reference`` that expand
 #: to lists of rules / needs: gitlab-org/gitlab MR 67922 "Flatten CI config rules").
-_GITLAB_FLATTEN = frozenset({"rules", "needs"})
+#: GitLab also flattens script lines (``Entry::Commands``: nested arrays up to 10 levels).
+_GITLAB_FLATTEN = frozenset({"rules", "needs", "script", "before_script", "after_script"})
 
 
 def _gitlab_instance(root):
@@ -1106,7 +1113,7 @@ def _gitlab_instance(root):
                 if flatten:
                     def add(items, depth):
                         for item in items:
-                            if item.__class__ is Sequence and item.tag is None and depth < 10:
+                            if item.__class__ is Sequence and item.tag is None and depth < 8:  # the schema allows one more level: 10 in all
                                 add(item.items, depth + 1)
                             else:
                                 result.append(build(item, path + (len(result),), None))
@@ -1145,7 +1152,23 @@ def _gl_reports_annotations_list(schema: dict) -> bool:
     return True
 
 
+def _gl_include_wildcard(schema: dict) -> bool:
+    # GitLab: a local include may be a wildcard path (`include: 'configs/*.yml'`,
+    # documented "include:local with wildcard file paths"); the schema's short form
+    # wants a word character before `.yml`.
+    done = []
+
+    def visit(node):
+        if node.get("pattern") == "\\w\\.ya?ml$":
+            node["pattern"] = "\\.ya?ml$"
+            done.append(1)
+
+    _walk_schemas(schema, visit)
+    return bool(done)
+
+
 _PATCHES["gitlab-ci"] = [
+    ("include-wildcard", _gl_include_wildcard),
     ("artifacts-paths-empty", _gl_artifacts_paths_empty),
     ("reports-annotations-list", _gl_reports_annotations_list),
 ]
@@ -1215,6 +1238,7 @@ _FRIENDLY_PATTERNS = {
     "or './.github/workflows/build.yml'",
 }
 _FRIENDLY_PATTERNS.update({
+    "^[^/]*[^./][^/]*$": "a name without '/' that is not only dots",
     _INT_TEXT["pattern"]: "an integer",
     _NUMBER_TEXT["pattern"]: "a number",
     _BOOL_TEXT["pattern"]: "a boolean (true or false)",
@@ -1396,6 +1420,8 @@ class _Detail:
             found = resolved[typed[0]]
             if all(f.kind == "enum" and f.long_enum for f in found):
                 return found
+            if not self.name.startswith("github-") and all(f.kind not in ("type", "combined") for f in found):
+                return found  # `parallel: 1000`: the integer branch's own limit says it
         expects: list[str] = []
         branch_key = "oneOf" if error.validator == "oneOf" else "anyOf"
         for index in sorted(resolved):
@@ -1437,8 +1463,8 @@ class _Detail:
         if self.name == "azure-pipelines" and _azure_opaque(value):
             return True
         if self.name == "gitlab-ci":
-            if value == REFERENCE:
-                return True
+            if value == REFERENCE or isinstance(value, str) and "$[[" in value:
+                return True  # `!reference`, or `$[[ inputs.x ]]` interpolated from the spec header
             if value is None and len(path) >= 2:
                 return True  # `key: null` removes what `extends`/`default` would set
             if error.validator == "pattern" and isinstance(value, str) and "$" in value:
@@ -1564,6 +1590,9 @@ class _Detail:
             return f"{_show(value)} is not a valid value for {where}{hint}; expected one of: {', '.join(shown)}"
         if validator == "const":
             return f"{where} must be {_plain_quoted(error.validator_value)}, not {_show(value)}"
+        if validator in ("maximum", "minimum"):
+            word = "at most" if validator == "maximum" else "at least"
+            return f"{where} must be {word} {error.validator_value}, not {_show(value)}"
         if validator == "pattern":
             return f"{where} must be {self._describe_pattern(error.validator_value)}, not {_show(value)}"
         if validator == "type":
@@ -1658,6 +1687,10 @@ class _Detail:
             hint = f" (did you mean '{suggestion[0]}'?)" if suggestion else ""
             expected = f"; expected one of: {', '.join(f.known)}" if f.known else ""
             message = f"unknown key '{f.key}' in {self._where(f.path)}{hint}{expected}"
+            step = self._value(f.path[:-1]) if f.path and f.path[-1] == "inputs" else None
+            if self.name == "azure-pipelines" and isinstance(step, dict) and isinstance(step.get("task"), str):
+                message = (f"task {step['task']} has no input '{f.key}'{hint} ({self._where(f.path[:-1])}), "
+                           f"so the value is ignored{expected}")
             return Violation(node, message, f.path + (f.key,))
         if f.kind == "bad-key":
             node = self._key_node(f.path, f.key)

@@ -6,21 +6,29 @@ from pipelint.diagnostics import Severity
 from pipelint.rule import Rule
 
 #: Classifier kind -> vendored schema (see schemas/README.md).
-SCHEMAS = {"github-workflow": "github-workflow", "github-action": "github-action"}
+SCHEMAS = {
+    "github-workflow": "github-workflow",
+    "github-action": "github-action",
+    "gitlab-ci": "gitlab-ci",
+    "azure-pipelines": "azure-pipelines",
+}
 
 
 class SchemaViolation(Rule):
     """## What it does
     Checks a pipeline file against its platform's published schema (SchemaStore's GitHub
-    workflow and action schemas) and reports each unknown key, wrong type or bad value at
-    the node that is wrong. Where the schema is stricter than GitHub itself (a `strategy`
-    without `matrix`, a filter given as one string, `${{ }}` expressions where a mapping
-    or number is expected), pipelint follows GitHub.
+    workflow and action schemas, GitLab's own CI schema, Microsoft's Azure Pipelines
+    schema) and reports each unknown key, wrong type or bad value at the node that is
+    wrong. Where a schema is stricter than the platform itself, pipelint follows the
+    platform: GitHub's `${{ }}` expressions where a mapping or number is expected,
+    GitLab's `!reference` tags, nested `rules` lists and `key: null` overrides, Azure's
+    text scalars (`timeoutInMinutes: 30`), case-insensitive keys and values, custom
+    tasks and `${{ if }}` template expressions.
 
     ## Why is this bad?
-    GitHub rejects an invalid workflow only when it runs: a typo such as `runs-in:` or
-    `timeout-minute:` shows up as a failed run after merge, and a misspelt key inside
-    `on:` silently stops the workflow from triggering at all.
+    The platform rejects an invalid pipeline only when it runs: a typo such as `runs-in:`,
+    `stgae:` or `dispalyName:` shows up as a failed run after merge, and a misspelt
+    trigger key silently stops the pipeline from starting at all.
 
     ## Example
     ```yaml
@@ -46,7 +54,7 @@ class SchemaViolation(Rule):
     code = "PL002"
     name = "schema-violation"
     severity = Severity.ERROR
-    platforms = ("github",)
+    platforms = ("github", "gitlab", "azure")
     tags = ("correctness", "schema")
     precision = "high"
 
@@ -58,7 +66,9 @@ class SchemaViolation(Rule):
         if schema is None or parsed.problems and not parsed.documents:
             return
         file = parsed.file
-        for document in parsed.documents[:1]:
+        # a GitLab file may start with a `spec:` header document; the pipeline follows it
+        documents = parsed.documents[:2] if parsed.kind == "gitlab-ci" else parsed.documents[:1]
+        for document in documents:
             for violation in validate(schema, document.root):
                 if violation.node is None:
                     span = file.line_span(1)

@@ -1,4 +1,4 @@
-"""PL101 production-deploy-without-gate (GitHub Actions part).
+"""PL101 production-deploy-without-gate (GitHub Actions, GitLab CI, Azure Pipelines).
 
 On GitHub the approval gate is the job's ``environment:``: required reviewers, wait
 timers and branch rules live in the environment's settings, which pipelint cannot see
@@ -13,6 +13,17 @@ targets production (id/name or environment-like ``with:`` input) and a deploy jo
 called workflow declares no environment, the call site is reported. A remote reusable
 workflow is unknown: no finding. A called job that is production-like by itself is
 reported where it is defined.
+
+GitLab and Azure read the platform-neutral gate facts of :mod:`pipelint.gates`: a GitLab
+production deploy is gated when it is ``when: manual`` itself (also inside ``rules:``: the
+job never starts before someone plays it), ``needs:`` a manual job, or a blocking manual
+job (``allow_failure: false``) sits in an earlier stage; a ``when: delayed`` job is left to
+PL104; a GitLab Pages job (``pages``) publishes a static site (GitLab's own templates
+give it ``environment: production``) and is not reported. An Azure production deploy is gated when it is a ``deployment:`` job with an
+``environment:`` or a ``ManualValidation`` task runs upstream. When part of the pipeline
+cannot be read (external includes/templates, unknown ``extends`` parents) no finding is
+made. GitLab fragments and Azure templates that a scanned pipeline includes are checked
+in that pipeline's context, not on their own.
 """
 
 from __future__ import annotations
@@ -22,9 +33,11 @@ from pipelint.deploy import (
     command_targets_production,
     deploy_commands,
     is_deploy_job,
+    is_pages_job,
     targets_production,
 )
 from pipelint.diagnostics import Related, Severity
+from pipelint.gates import DELAYED, gate_unknown, gates, is_gated, is_top_level_copy
 from pipelint.rule import Rule
 
 _MAX = 199
@@ -32,9 +45,12 @@ _MAX = 199
 
 class ProductionDeployWithoutGate(Rule):
     """## What it does
-    Reports a GitHub Actions job that deploys to production (by its name, or by its
-    deploy command's target such as `kubectl apply -n production`) but declares no
-    `environment:`, the only place GitHub can hold a job for approval.
+    Reports a job that deploys to production (by its environment, its name, or its
+    deploy command's target such as `kubectl apply -n production`) with no approval gate:
+    on GitHub no `environment:` (the only place GitHub can hold a job for approval); on
+    GitLab no `when: manual` on the job, no `needs:` of a manual job and no blocking
+    manual job (`allow_failure: false`) in an earlier stage; on Azure Pipelines neither a
+    `deployment:` job with an `environment:` nor a `ManualValidation` task upstream.
 
     ## Why is this bad?
     Without an environment nothing stops the job: every push or tag that triggers the
@@ -66,13 +82,18 @@ class ProductionDeployWithoutGate(Rule):
     code = "PL101"
     name = "production-deploy-without-gate"
     severity = Severity.ERROR
-    platforms = ("github",)
+    platforms = ("github", "gitlab", "azure")
     tags = ("gates", "deployment")
     precision = "high"
 
     def check(self, ctx):
         pipeline = ctx.file.pipeline
-        if pipeline is None or pipeline.platform != "github":
+        if pipeline is None:
+            return
+        if pipeline.platform in ("gitlab", "azure"):
+            yield from self._other(ctx, pipeline)
+            return
+        if pipeline.platform != "github":
             return
         targets = ctx.targets
         for job in pipeline.jobs.values():
@@ -123,6 +144,48 @@ class ProductionDeployWithoutGate(Rule):
             f"{job.label} deploys to production through a reusable workflow whose deploy job has no `environment:` gate; add one.",
         )
         yield self.diagnostic(job.key_span(), message, related=related, logical_path=f"jobs.{job.id}")
+
+
+    def _other(self, ctx, pipeline):
+        if not is_top_level_copy(pipeline, ctx.project):
+            return
+        project = ctx.project
+        targets = ctx.targets
+        gitlab = pipeline.platform == "gitlab"
+        for key, job in pipeline.jobs.items():
+            if gitlab and (job.extra.get("trigger") is not None or job.when in ("never", "on_failure")):
+                continue  # a downstream pipeline (its own gates), or not a normal run
+            if not is_deploy_job(job) or is_pages_job(job) or not targets_production(job, targets):
+                continue
+            if is_gated(job, project) or any(g.kind == DELAYED for g in gates(job, project)):
+                continue  # gated, or a timer (PL104)
+            if gate_unknown(job):
+                continue
+            commands = deploy_commands(job)
+            evidence = [c for c in commands if command_targets_production(c, targets)] or commands
+            related = []
+            if evidence:
+                related.append(Related(evidence[0].span(), f"the production deploy: {evidence[0].label}"))
+            if gitlab:
+                advice = "make it `when: manual` with `allow_failure: false`, or `needs:` a blocking manual approval job"
+            elif job.deployment_job:
+                advice = "give it an `environment:` with approvals, or a ManualValidation upstream"
+            else:
+                advice = "use a `deployment:` job whose environment has approvals, or a ManualValidation upstream"
+            message = _fit(
+                f"{job.label} deploys to production without an approval gate, so every run ships unreviewed; {advice}.",
+                f"{job.label} deploys to production without an approval gate; {advice}.",
+                f"{job.label} deploys to production without an approval gate; add one.",
+            )
+            yield self.diagnostic(job.key_span(), message, related=related, logical_path=_path(pipeline, key, job))
+
+
+def _path(pipeline, key, job) -> str:
+    if pipeline.platform == "azure":
+        if job.stage:
+            return f"stages.{job.stage}.jobs.{job.id}"
+        return f"jobs.{job.id}"
+    return job.id
 
 
 def _fit(*messages: str) -> str:

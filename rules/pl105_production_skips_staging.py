@@ -1,4 +1,4 @@
-"""PL105 production-skips-staging (GitHub Actions part).
+"""PL105 production-skips-staging.
 
 For every production deploy (:mod:`pipelint.deploy`), the jobs upstream of it in the
 project graph — ``needs``, ``workflow_run`` chains across files, reusable-workflow calls —
@@ -12,6 +12,13 @@ and no trigger of its own is not judged (its callers are elsewhere). A call site
 deploys to production by its ``with:`` inputs or id/name is judged like a job. Remote
 reusable workflows: an upstream call site whose id/name or inputs are staging-like counts
 as a staging deploy; a production call site is not known to deploy (no finding).
+
+GitLab and Azure: the upstream is the project graph's (GitLab stage order or ``needs``,
+Azure stage ``dependsOn``/previous stage and job ``dependsOn``). GitLab fragments and
+Azure templates that a scanned pipeline includes are judged in that pipeline, not again
+on their own. A pipeline with parts pipelint cannot read (``include: project|remote|
+template``, templates in other repositories) is not judged: the staging deploy may be
+there. GitLab ``environment: action: stop|prepare|verify|access`` jobs do not deploy.
 
 Unknown targets are never findings: an environment whose name is an expression
 (``${{ inputs.environment }}``, ``${{ matrix.env }}``) is neither production nor staging.
@@ -32,6 +39,7 @@ from pipelint.deploy import (
     targets_production,
     targets_staging,
 )
+from pipelint.activities import upstream_known, deploying, job_path, judged_pipelines
 from pipelint.diagnostics import Related, Severity
 from pipelint.parsers.github import repository_root_for
 from pipelint.rule import Rule
@@ -42,8 +50,9 @@ _MAX = 199
 class ProductionSkipsStaging(Rule):
     """## What it does
     Reports a production deploy that has no staging-like deploy upstream of it: no job it
-    `needs` (directly or transitively), no workflow it follows through `workflow_run`, and
-    no earlier step of its own job deploys to staging.
+    `needs` (directly or transitively), no workflow it follows through `workflow_run`, no
+    job of an earlier GitLab stage or of an Azure stage it depends on, and no earlier step
+    of its own job deploys to staging.
 
     ## Why is this bad?
     A release that reaches production without first running in a staging environment is
@@ -86,7 +95,7 @@ class ProductionSkipsStaging(Rule):
     code = "PL105"
     name = "production-skips-staging"
     severity = Severity.ERROR
-    platforms = ("github",)
+    platforms = ("github", "gitlab", "azure")
     tags = ("promotion", "deployment")
     precision = "medium"
     scope = "project"
@@ -110,6 +119,25 @@ class ProductionSkipsStaging(Rule):
                         continue
                     reported.add(id(site))
                     yield self._finding(site, inner, nearest)
+        yield from self._other_platforms(project, targets, graph)
+
+    def _other_platforms(self, project, targets, graph):
+        seen: set = set()
+        for pipeline in judged_pipelines(project, ("gitlab", "azure")):
+            if not upstream_known(pipeline):
+                continue  # what is missing may be in a part pipelint cannot read
+            for job in pipeline.jobs.values():
+                if not deploying(job) or not is_deploy_job(job) or not targets_production(job, targets):
+                    continue
+                key = (job.file.path, job.key_node.start_index)
+                if key in seen or _stages_in_job(job, targets):
+                    continue
+                upstream = [j for j in graph.upstream(job) if deploying(j)]
+                staging, nearest = _staging_upstream(upstream, project, targets)
+                if staging is not None:
+                    continue
+                seen.add(key)
+                yield self._finding(job, None, nearest)
 
     # ------------------------------------------------------------------ units
     def _units(self, job, project, targets, graph):
@@ -155,7 +183,7 @@ class ProductionSkipsStaging(Rule):
             "make it need a staging deploy job.",
             f"{site.label} deploys to production with no staging deploy before it; make it need a staging deploy job.",
         )
-        return self.diagnostic(site.key_span(), message, related=related, logical_path=f"jobs.{site.id}")
+        return self.diagnostic(site.key_span(), message, related=related, logical_path=job_path(site))
 
 
 # ---------------------------------------------------------------------- helpers

@@ -52,6 +52,8 @@ Conventions (Azure facts that have no neutral model field yet):
   ``from_parameters`` (the job was written in the
   ``parameters`` of a template reference, e.g. the stages handed to an ``extends``
   template), ``inserted`` (``- ${{ parameters.x }}`` items: contents unknown).
+* A ``"not found"`` template entry of ``pipeline.external`` also carries
+  ``"folder_exists"`` (a folder the file would be in exists on disk).
 """
 
 from __future__ import annotations
@@ -188,6 +190,7 @@ class _Context:
         """The (SourceFile, root) of a local template, or None after recording why not."""
         raw = ref.value.strip()
         path, _, repo = raw.partition("@")
+        path = path.replace("\\", "/")  # backslash separators work on Azure too
         if repo and repo != "self":
             self.pipeline.external.append({"kind": "template", "ref": raw, "repository": repo, "node": ref, "file": including.path})
             return None
@@ -222,7 +225,8 @@ class _Context:
             self.expansions += 1
             self.resolved.append(display)
             return SourceFile(display, candidate, text), root
-        self.pipeline.external.append({"kind": "template", "ref": raw, "reason": "not found", "node": ref, "file": including.path})
+        folder_exists = any(os.path.isdir(os.path.dirname(os.path.normpath(c))) for c in candidates)
+        self.pipeline.external.append({"kind": "template", "ref": raw, "reason": "not found", "node": ref, "file": including.path, "folder_exists": folder_exists})
         return None
 
 

@@ -59,6 +59,14 @@ Model conventions (GitLab facts without a neutral field yet):
   (names not found: maybe in an external include), ``unresolved_reference``,
   ``stage_undeclared``, ``inherit_default``/``inherit_variables`` (False or list of names),
   ``included_from`` (path of the included file the job was defined in).
+* ``pipeline.extra`` (for rules that check references, e.g. PL003):
+  ``definitions`` — every top-level key after include merging (hidden templates too):
+  ``name -> [key node, value node, SourceFile]``; ``node_files`` — ``id(value) ->
+  SourceFile`` as for ``job.node_files``; ``resolve_reference`` — ``f(items, file)``
+  giving the ``(node, file)`` a ``!reference`` (or a prefix of its items) points at, or
+  None; ``included_files`` — ``abspath -> SourceFile`` of every local file read.
+  A ``"not found"`` local include entry of ``pipeline.external`` also carries
+  ``"folder_exists"`` (the folder the file would be in exists on disk).
 """
 
 from __future__ import annotations
@@ -240,8 +248,8 @@ class _Context:
         self._keep.append(merged)  # node_files is keyed by id(): views must outlive it
         return merged
 
-    def _external(self, kind: str, raw: str, node, file: SourceFile, reason: str = "offline") -> None:
-        self.pipeline.external.append({"kind": "include", "type": kind, "ref": raw, "node": node, "file": file.path, "reason": reason})
+    def _external(self, kind: str, raw: str, node, file: SourceFile, reason: str = "offline", **facts) -> None:
+        self.pipeline.external.append({"kind": "include", "type": kind, "ref": raw, "node": node, "file": file.path, "reason": reason, **facts})
 
     def _includes(self, node, file: SourceFile, depth: int) -> None:
         items = list(node) if isinstance(node, Sequence) and not _is_reference(node) else [node]
@@ -323,7 +331,10 @@ class _Context:
             return
         loaded = load_included(abspath)
         if loaded is None:
-            self._external("local", raw, node, file, "not found" if not os.path.isfile(abspath) else "unreadable")
+            if os.path.isfile(abspath):
+                self._external("local", raw, node, file, "unreadable")
+            else:
+                self._external("local", raw, node, file, "not found", folder_exists=os.path.isdir(os.path.dirname(abspath)))
             return
         text, root = loaded
         self.seen.add(abspath)
@@ -774,6 +785,10 @@ def parse_with_context(file: SourceFile, document: Document, documents: list[Doc
             job.extra["stage_undeclared"] = True
         stage.jobs.append(job)
     pipeline.stages = stages[:-1] + extra_stages + stages[-1:]
+    pipeline.extra["definitions"] = ctx.top
+    pipeline.extra["node_files"] = ctx.node_files
+    pipeline.extra["resolve_reference"] = ctx.deref
+    pipeline.extra["included_files"] = ctx.files
     return pipeline, ctx
 
 

@@ -1,0 +1,419 @@
+"""What else a job does besides deploying: tests (PL106), and which jobs a promotion rule judges.
+
+The test tables are DATA (:data:`TEST_COMMANDS`, :data:`TEST_JOB_NAMES`,
+:data:`TEST_ACTIONS`, :data:`TEST_TASKS`), read by :func:`test_steps` /
+:func:`is_test_job`:
+
+- a script command (``run:``, GitLab ``script:`` lines, Azure ``script``/``bash``/``pwsh``)
+  whose program and leading words match a row of :data:`TEST_COMMANDS` (``pytest``,
+  ``npm test``, ``npm run test:unit``, ``./gradlew check``, ``go test ./...``...), after
+  wrappers such as ``python -m``, ``poetry run``, ``bundle exec``, ``npx``, ``sudo``;
+- a GitHub action that runs or reports tests (:data:`TEST_ACTIONS`);
+- an Azure task that runs tests (:data:`TEST_TASKS`: ``VSTest@*``, ``DotNetCoreCLI@*``
+  with ``command: test``, ``Maven@*`` with ``goals: test|verify``...);
+- a GitLab job that publishes a JUnit report (``artifacts: reports: junit``);
+- a job whose id/name has a test word (:data:`TEST_JOB_NAMES`: ``test``, ``unit-tests``,
+  ``e2e``, ``integration``...).
+
+:func:`judged_jobs` gives the jobs promotion rules report, once each: GitLab fragments
+and Azure templates that a scanned top-level pipeline includes are judged in that
+pipeline's context, not again on their own.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+
+from .model import Job, Step
+from .yamltree import Mapping, Scalar
+
+# --------------------------------------------------------------------------- tables
+
+
+@dataclass(frozen=True)
+class TestCommand:
+    """A test runner: program basenames and the leading words that make it run tests."""
+
+    label: str
+    programs: tuple[str, ...]
+    #: Leading positional words after the program (fnmatch patterns; ``a|b`` alternatives);
+    #: with ``anywhere``, one of the words matches any positional (``mvn -B clean verify``).
+    words: tuple[str, ...] = ()
+    anywhere: bool = False
+
+
+TEST_COMMANDS: tuple[TestCommand, ...] = (
+    TestCommand("pytest", ("pytest", "py.test", "pytest-3")),
+    TestCommand("python -m pytest", ("python", "python3", "python2", "py"), ("-m", "pytest|unittest|nose2|tox|nox")),
+    TestCommand("python setup.py test", ("python", "python3"), ("setup.py", "test")),
+    TestCommand("tox", ("tox",)),
+    TestCommand("nox", ("nox",)),
+    TestCommand("npm test", ("npm", "yarn", "pnpm", "bun"), ("test|t|tst|test:*|test-*",)),
+    TestCommand("npm run test", ("npm", "yarn", "pnpm", "bun"), ("run|run-script", "test|test:*|test-*|tests|e2e|e2e:*|unit|unit:*")),
+    TestCommand("jest", ("jest", "vitest", "mocha", "karma", "ava", "jasmine", "tap")),
+    TestCommand("playwright test", ("playwright",), ("test",)),
+    TestCommand("cypress run", ("cypress",), ("run",)),
+    TestCommand("make test", ("make", "gmake"), ("test|tests|check|test-*|test_*|check-*|unittest|unit-test*|integration-test*|e2e*",), anywhere=True),
+    TestCommand("go test", ("go",), ("test",)),
+    TestCommand("gotestsum", ("gotestsum", "ginkgo")),
+    TestCommand("cargo test", ("cargo",), ("test|nextest",)),
+    TestCommand("mvn test", ("mvn", "mvnw", "mvnw.cmd"), ("test|verify|integration-test|install",), anywhere=True),
+    TestCommand("gradle test", ("gradle", "gradlew", "gradlew.bat"), ("test|check|*Test|*:test|*:check|connectedCheck|build",), anywhere=True),
+    TestCommand("dotnet test", ("dotnet",), ("test|vstest",)),
+    TestCommand("rspec", ("rspec",)),
+    TestCommand("rake test", ("rake", "rails"), ("test|spec|test:*|spec:*",)),
+    TestCommand("phpunit", ("phpunit", "pest", "codecept")),
+    TestCommand("ctest", ("ctest",)),
+    TestCommand("bats", ("bats",)),
+    TestCommand("swift test", ("swift",), ("test",)),
+    TestCommand("mix test", ("mix",), ("test",)),
+    TestCommand("flutter test", ("flutter", "dart"), ("test",)),
+    TestCommand("sbt test", ("sbt",), ("test|*test",), anywhere=True),
+    TestCommand("composer test", ("composer",), ("test|tests|test:*",)),
+    TestCommand("Invoke-Pester", ("Invoke-Pester",)),
+    TestCommand("xcodebuild test", ("xcodebuild",), ("test|test-without-building",), anywhere=True),
+    TestCommand("fastlane test", ("fastlane",), ("test|tests|test_*|*_test|*_tests|unit_tests|ui_tests",)),
+)
+
+#: Words of a job id/name that make it a test job (compared per word, case-insensitive).
+TEST_JOB_NAMES: frozenset[str] = frozenset(
+    {
+        "test", "tests", "testing", "unit", "unittest", "unittests", "e2e", "integration",
+        "integrationtest", "integrationtests", "acceptance", "smoke", "spec", "specs",
+        "pytest", "jest", "rspec", "phpunit", "ctest", "tox", "nox", "cypress", "playwright",
+    }
+)
+
+#: GitHub actions (``owner/repo``, fnmatch) that run tests or publish their results.
+TEST_ACTIONS: tuple[str, ...] = (
+    "cypress-io/github-action",
+    "dorny/test-reporter",
+    "enricomi/publish-unit-test-result-action*",
+    "mikepenz/action-junit-report",
+    "codecov/codecov-action",
+    "coverallsapp/github-action",
+    "microsoft/playwright-github-action",
+    "paambaati/codeclimate-action",
+)
+
+
+@dataclass(frozen=True)
+class TestTask:
+    """An Azure task that runs tests; with ``input``, only when that input matches."""
+
+    name: str  # task name, fnmatch, lower case
+    input: str | None = None
+    values: tuple[str, ...] = ()  # fnmatch on each word of the input's value, lower case
+    default: str | None = None
+
+
+TEST_TASKS: tuple[TestTask, ...] = (
+    TestTask("vstest"),
+    TestTask("publishtestresults"),
+    TestTask("publishcodecoverageresults"),
+    TestTask("dotnetcorecli", "command", ("test",), "build"),
+    TestTask("maven", "goals", ("test", "verify", "install", "integration-test"), "package"),
+    TestTask("gradle", "tasks", ("test", "check", "build", "*test", "*:test", "*:check"), "build"),
+    TestTask("npm", "customCommand", ("test", "t", "test:*")),
+    TestTask("ant", "targets", ("test", "*test*")),
+    TestTask("xcode", "actions", ("test",)),
+)
+
+# ------------------------------------------------------------------ commands
+
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?=")
+_KEYWORDS = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "time", "{", "}", "exec", "command", "nohup", "builtin"})
+#: Wrappers whose next words (after options) are the real command.
+_RUNNERS = {
+    "sudo": 1, "env": 1, "npx": 1, "bunx": 1, "pnpx": 1, "xvfb-run": 1, "nice": 1,
+}
+_TWO_WORD_RUNNERS = {
+    ("poetry", "run"), ("pipenv", "run"), ("uv", "run"), ("pdm", "run"), ("hatch", "run"),
+    ("bundle", "exec"), ("conda", "run"), ("pixi", "run"), ("rye", "run"), ("yarn", "exec"),
+    ("pnpm", "exec"), ("npm", "exec"), ("dotnet", "tool"), ("mamba", "run"),
+}
+_SCRIPT_LANGUAGES = frozenset({"shell", "pwsh", "cmd"})
+_ANY_TEST = re.compile(
+    r"test|check|verify|spec|pytest|tox|nox|jest|vitest|mocha|karma|cypress|phpunit|pest|ctest|rspec|"
+    r"rake|bats|ginkgo|nextest|Pester|codecept|install|build|-m|xcodebuild|fastlane",
+    re.IGNORECASE,
+)
+
+
+def _strip(words: list[str]) -> list[str]:
+    k = 0
+    n = len(words)
+    while k < n:
+        w = words[k]
+        if w in _KEYWORDS or _ASSIGNMENT.match(w):
+            k += 1
+        elif w in _RUNNERS:
+            k += 1
+            while k < n and words[k].startswith("-"):
+                k += 1
+            while w == "env" and k < n and _ASSIGNMENT.match(words[k]):
+                k += 1
+        elif k + 1 < n and (w.rsplit("/", 1)[-1], words[k + 1]) in _TWO_WORD_RUNNERS:
+            k += 2
+            while k < n and words[k].startswith("-"):
+                k += 1
+        elif w == "timeout":
+            k += 1
+            while k < n and words[k].startswith("-"):
+                k += 1
+            k += 1
+        else:
+            break
+    return words[k:]
+
+
+def _positionals(words: list[str]) -> list[str]:
+    return [w for w in words[1:] if not w.startswith("-") or w == "-m"]
+
+
+def _alt(word: str, pattern: str) -> bool:
+    return any(fnmatch.fnmatchcase(word, p) for p in pattern.split("|"))
+
+
+_SKIP_TESTS = frozenset(("-DskipTests", "-DskipTests=true", "-Dmaven.test.skip", "-Dmaven.test.skip=true", "--exclude-task=test"))
+
+
+def _skips_tests(words: list[str]) -> bool:
+    """``mvn install -DskipTests``, ``gradle build -x test``: the build runs no tests."""
+    for i, w in enumerate(words):
+        if w in _SKIP_TESTS:
+            return True
+        if w in ("-x", "--exclude-task") and i + 1 < len(words) and words[i + 1] in ("test", "check"):
+            return True
+    return False
+
+
+def match_test_command(words: list[str]) -> TestCommand | None:
+    """The :data:`TEST_COMMANDS` row the command (its words, quotes removed) matches."""
+    words = _strip(words)
+    if not words:
+        return None
+    program = words[0].rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    if program.lower().endswith(".exe"):
+        program = program[:-4]
+    for row in TEST_COMMANDS:
+        if not any(fnmatch.fnmatchcase(program, p) for p in row.programs):
+            continue
+        if not row.words:
+            return row
+        if row.words[0] == "-m":  # python -m pytest
+            if len(words) > 2 and words[1] == "-m" and _alt(words[2], row.words[1]):
+                return row
+            continue
+        if _skips_tests(words):
+            return None
+        rest = _positionals(words)
+        if row.anywhere:
+            if any(_alt(w, row.words[0]) for w in rest):
+                return row
+            continue
+        if len(rest) >= len(row.words) and all(_alt(w, p) for w, p in zip(rest, row.words)):
+            return row
+    return None
+
+
+@dataclass(frozen=True)
+class TestActivity:
+    """A test found in a step: the table row's label and where it is."""
+
+    step: Step
+    label: str
+    start: int | None = None  # offsets in step.script.text for script commands
+    end: int | None = None
+
+    def span(self):
+        step = self.step
+        if self.start is not None and step.script is not None:
+            return step.script.span(self.start, self.end)
+        if step.uses is not None:
+            return step.file.node_span(step.uses.node)
+        return step.file.node_span(step.node)
+
+
+def _input(step: Step, name: str) -> str | None:
+    inputs = step.inputs
+    if not isinstance(inputs, Mapping):
+        return None
+    for key, _k, value in inputs.items():
+        if key.lower() == name.lower() and isinstance(value, Scalar):
+            return value.value
+    return None
+
+
+def _task_tests(step: Step) -> bool:
+    ref = step.uses
+    if ref is None or ref.kind != "task":
+        return False
+    name = (ref.repo or "").lower()
+    for task in TEST_TASKS:
+        if not fnmatch.fnmatchcase(name, task.name):
+            continue
+        if task.input is None:
+            return True
+        value = _input(step, task.input)
+        if value is None:
+            value = task.default
+        if value is None:
+            continue
+        if any(any(fnmatch.fnmatchcase(w, v) for v in task.values) for w in value.lower().replace(",", " ").split()):
+            return True
+    return False
+
+
+def _action_tests(step: Step) -> bool:
+    ref = step.uses
+    if ref is None or ref.kind != "repository":
+        return False
+    name = ref.name.lower()
+    return any(fnmatch.fnmatchcase(name, p) for p in TEST_ACTIONS)
+
+
+def step_tests(step: Step) -> list[TestActivity]:
+    """The tests a step runs (script commands, a testing action or task)."""
+    out: list[TestActivity] = []
+    if _task_tests(step) or _action_tests(step):
+        out.append(TestActivity(step, step.uses.raw))
+    script = step.script
+    if script is None or script.language not in _SCRIPT_LANGUAGES or not _ANY_TEST.search(script.text):
+        return out
+    from .deploy import simple_commands
+
+    for command in simple_commands(script.text, pwsh=script.language == "pwsh"):
+        texts = [w.text for w in command.words]
+        row = match_test_command(texts)
+        if row is not None:
+            out.append(TestActivity(step, row.label, command.words[0].start, command.words[-1].end))
+    return out
+
+
+def test_steps(job: Job) -> list[TestActivity]:
+    """Every test a job's steps run, in order."""
+    out: list[TestActivity] = []
+    for step in job.steps:
+        out.extend(step_tests(step))
+    return out
+
+
+_WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
+
+
+def name_is_test(text: str | None) -> bool:
+    if not text:
+        return False
+    return any(w.lower().rstrip("0123456789") in TEST_JOB_NAMES for w in _WORD_SPLIT.split(text) if w)
+
+
+def _junit_report(job: Job) -> bool:
+    if job.pipeline.platform != "gitlab" or not isinstance(job.node, Mapping):
+        return False
+    artifacts = job.node.get("artifacts")
+    reports = artifacts.get("reports") if isinstance(artifacts, Mapping) else None
+    return isinstance(reports, Mapping) and any(k in reports for k in ("junit", "coverage_report"))
+
+
+def is_test_job(job: Job) -> bool:
+    """The job tests: a test word in its id/name, a test command/action/task, a JUnit report."""
+    if name_is_test(job.id) or name_is_test(job.name):
+        return True
+    if _junit_report(job):
+        return True
+    return bool(test_steps(job))
+
+
+# ------------------------------------------------------------- judged jobs
+
+
+def _included_paths(project) -> set[str]:
+    """Paths of GitLab fragments / Azure templates some scanned top-level pipeline reads."""
+    cached = getattr(project, "_pl_included_paths", None)
+    if cached is not None:
+        return cached
+    out: set[str] = set()
+    for pipeline in project.pipelines:
+        if pipeline.platform not in ("gitlab", "azure") or pipeline.kind in ("fragment", "template"):
+            continue
+        for job in pipeline.jobs.values():
+            for f in (job.source, job.key_source):
+                if f is not None:
+                    out.add(f.path)
+            for origin in job.origins:
+                path = origin[0] if isinstance(origin, tuple) else None
+                if isinstance(path, str):
+                    out.add(path)
+            included = job.extra.get("included_from")
+            if isinstance(included, str):
+                out.add(included)
+    project._pl_included_paths = out
+    return out
+
+
+_NOT_DEPLOYING = frozenset(("stop", "access", "prepare", "verify"))
+
+
+def judged_pipelines(project, platforms=("github", "gitlab", "azure")):
+    """Pipelines whose jobs promotion rules judge: top-level ones, and fragments/templates
+    that no scanned pipeline includes."""
+    included = _included_paths(project)
+    for pipeline in project.pipelines:
+        if pipeline.platform not in platforms:
+            continue
+        if pipeline.kind in ("fragment", "template") and pipeline.file.path in included:
+            continue
+        yield pipeline
+
+
+def upstream_known(pipeline) -> bool:
+    """Whether "nothing upstream does X" can be concluded for the pipeline's jobs: not
+    when parts cannot be read (``pipeline.external``), nor for a GitLab fragment whose
+    jobs use stages it does not declare (the including pipeline orders them)."""
+    if pipeline.external:
+        return False
+    if pipeline.platform == "gitlab" and pipeline.kind == "fragment":
+        return not any(j.extra.get("stage_undeclared") for j in pipeline.jobs.values())
+    return True
+
+
+def deploying(job: Job) -> bool:
+    """Not a GitLab ``environment: action: stop|access|prepare|verify`` job, nor GitLab
+    Pages publishing (which gate rules do not treat as a release either)."""
+    from .deploy import is_pages_job
+
+    return job.extra.get("environment_action") not in _NOT_DEPLOYING and not is_pages_job(job)
+
+
+def job_path(job: Job) -> str:
+    """A stable logical path for a job."""
+    if job.pipeline.platform == "azure" and job.stage:
+        return f"stages.{job.stage}.jobs.{job.id}"
+    return f"jobs.{job.id}"
+
+
+def fit(*messages: str, limit: int = 199) -> str:
+    for m in messages:
+        if len(m) <= limit:
+            return m
+    return messages[-1][: limit - 1].rstrip() + "…"
+
+
+__all__ = [
+    "TEST_ACTIONS",
+    "TEST_COMMANDS",
+    "TEST_JOB_NAMES",
+    "TEST_TASKS",
+    "TestActivity",
+    "deploying",
+    "fit",
+    "is_test_job",
+    "judged_pipelines",
+    "match_test_command",
+    "step_tests",
+    "test_steps",
+    "upstream_known",
+]
