@@ -326,20 +326,26 @@ def _compose_raw(text: str) -> list:
             depth, mark = 0, None
         if depth > MAX_DEPTH:
             raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", mark.line, mark.column, mark.index)
-    import _ruamel_yaml
-
-    parser = _c_parser()(text)
     try:
-        docs = []
-        with _our_nodes(_ruamel_yaml):
-            while parser.check_node():
-                docs.append(parser.get_node())
-        return docs
+        return _compose_c(text)
     except Exception as c_error:
-        # ruamel's C parser rejects some YAML that libyaml and the pure parser accept
-        # (e.g. ``!reference [a, b]`` flow sequences in GitLab files): retry before failing.
-        # The pure parser is 10-50x slower, so a large file that is simply broken is not
-        # parsed twice (known C-only rejections get a higher limit).
+        # ruamel's C parser rejects some YAML that libyaml and the pure parser accept.
+        # The commonest case, ``!reference [.rules:deploy, rules]`` in GitLab files (a ':'
+        # inside a plain scalar of a flow sequence), is retried with the C parser on a
+        # same-length text whose such colons are masked, then unmasked in the nodes.
+        if "found unexpected ':'" in str(c_error):
+            masked = _FLOW_SEQUENCE.sub(_mask_colons, text)
+            if masked != text:
+                try:
+                    docs = _compose_c(masked)
+                except Exception:
+                    pass
+                else:
+                    _unmask(docs)
+                    return docs
+        # Otherwise retry with the pure parser before failing. It is 10-50x slower, so a
+        # large file that is simply broken is not parsed twice (known C-only rejections
+        # get a higher limit).
         known = any(m in str(c_error) for m in _C_ONLY_ERRORS)
         if len(text) > (_PURE_FALLBACK_MAX_CHARS * 4 if known else _PURE_FALLBACK_MAX_CHARS):
             raise _error_from_marked(c_error) from None
@@ -349,6 +355,48 @@ def _compose_raw(text: str) -> list:
             raise YamlError(f"nesting deeper than {MAX_DEPTH} levels") from None
         except Exception:
             raise _error_from_marked(c_error) from None
+
+
+def _compose_c(text: str) -> list:
+    import _ruamel_yaml
+
+    parser = _c_parser()(text)
+    docs = []
+    with _our_nodes(_ruamel_yaml):
+        while parser.check_node():
+            docs.append(parser.get_node())
+    return docs
+
+
+#: A one-line flow sequence, and a ':' glued to the next character inside it.
+_FLOW_SEQUENCE = re.compile(r"\[[^\[\]\n#]*\]")
+_GLUED_COLON = re.compile(r":(?=[^\s,\]])")
+#: A private-use character: never in real pipeline text, one code point like ':'.
+_COLON_MASK = "\ue000"
+
+
+def _mask_colons(match: re.Match) -> str:
+    return _GLUED_COLON.sub(_COLON_MASK, match.group())
+
+
+def _unmask(docs: list) -> None:
+    """Put the masked colons back into every scalar (keys included)."""
+    seen: set[int] = set()
+    stack = [d for d in docs if d is not None]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.__class__ is Scalar:
+            if _COLON_MASK in node.value:
+                node.value = node.value.replace(_COLON_MASK, ":")
+        elif node.__class__ is Sequence:
+            stack.extend(node.value)
+        else:
+            for key, value in node.value:
+                stack.append(key)
+                stack.append(value)
 
 
 #: Errors of the C parser on YAML that the pure parser (and the YAML spec) accept.
