@@ -401,8 +401,8 @@ def _dynamic(text: str) -> bool:
 def _root_relative(project, pipeline, platform: str) -> list[str]:
     root = pipeline.repository_root
     out = []
-    for p in project.pipelines_of(platform):
-        rel = _relative(p.file.abspath, root) if root else None
+    for p in project.pipelines_in_repository(root, platform) if root else ():
+        rel = _relative(p.file.abspath, root)
         if rel is not None:
             out.append(rel)
     return out
@@ -616,7 +616,10 @@ def _azure_templates(project, p):
             known = ["/" + r for r in _root_relative(project, p, "azure")]
         else:
             here = os.path.dirname(file.abspath)
-            known = [os.path.relpath(q.file.abspath, here).replace(os.sep, "/") for q in project.pipelines_of("azure") if q.repository_root == p.repository_root]
+            known = [
+                os.path.relpath(q.file.abspath, here).replace(os.sep, "/")
+                for q in project.pipelines_in_repository(p.repository_root, "azure")
+            ]
         guess = _closest_path(path, known)
         hint = f"; did you mean '{guess}'?" if guess else "; fix the path (relative to this file, or /-rooted)."
         message = _fit(
