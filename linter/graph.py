@@ -49,6 +49,19 @@ class JobGraph:
         """Every job that must finish before ``job`` (transitively), nearest first."""
         return _bfs(job, lambda j: (e.upstream for e in self._up.get(j, ())))
 
+    def chain(self, job: Job, limit: int = 6) -> list[Job]:
+        """One path of direct upstream jobs ending at ``job`` (first edge each step), for
+        messages like ``build -> test -> deploy``; at most ``limit`` jobs."""
+        path = [job]
+        seen = {job}
+        while len(path) < limit:
+            edges = [e for e in self._up.get(path[-1], ()) if e.upstream not in seen]
+            if not edges:
+                break
+            path.append(edges[0].upstream)
+            seen.add(edges[0].upstream)
+        return path[::-1]
+
     def downstream(self, job: Job) -> list[Job]:
         """Every job that waits for ``job`` (transitively), nearest first."""
         return _bfs(job, lambda j: self._down.get(j, ()))

@@ -118,7 +118,7 @@ class ProductionSkipsStaging(Rule):
                     if staging is not None:
                         continue
                     reported.add(id(site))
-                    yield self._finding(site, inner, nearest)
+                    yield self._finding(site, inner, nearest, graph)
         yield from self._other_platforms(project, targets, graph)
 
     def _other_platforms(self, project, targets, graph):
@@ -137,7 +137,7 @@ class ProductionSkipsStaging(Rule):
                 if staging is not None:
                     continue
                 seen.add(key)
-                yield self._finding(job, None, nearest)
+                yield self._finding(job, None, nearest, graph)
 
     # ------------------------------------------------------------------ units
     def _units(self, job, project, targets, graph):
@@ -171,14 +171,18 @@ class ProductionSkipsStaging(Rule):
             return  # only ever called, and no caller was scanned: upstream unknown
         yield job, None, _walk(job, graph, project, skip=None)
 
-    def _finding(self, site, inner, nearest):
+    def _finding(self, site, inner, nearest, graph):
         related = []
         if inner is not None:
             related.append(Related(inner.key_span(), f"{inner.label} of the called workflow performs the deploy"))
         if nearest is not None:
             related.append(Related(nearest.key_span(), f"nearest upstream deploy: {describe_target(nearest)}, not staging-like"))
         what = site.label if inner is None else f"{site.label} (through {inner.label})"
+        chain = [j.id for j in graph.chain(site)]
+        path = f" (path: {' -> '.join(chain)})" if len(chain) > 1 else ""
         message = _fit(
+            f"{what} deploys to production with no staging deploy before it{path}, so each release is first tested "
+            "by users; make it need a staging deploy job.",
             f"{what} deploys to production with no staging deploy before it, so each release is first tested by users; "
             "make it need a staging deploy job.",
             f"{site.label} deploys to production with no staging deploy before it; make it need a staging deploy job.",

@@ -131,3 +131,30 @@ def test_gitlab_stages_and_needs(tmp_path):
     assert _upstream(result, ".gitlab-ci.yml", "lint") == []
     assert _upstream(result, ".gitlab-ci.yml", "deploy-staging") == ["compile", "unit"]
     assert _upstream(result, ".gitlab-ci.yml", "deploy-production") == ["compile", "deploy-staging", "lint", "unit"]
+
+
+def test_chain_names_one_upstream_path(tmp_path):
+    write_tree(
+        tmp_path,
+        {
+            ".gitlab-ci.yml": """
+                stages: [build, test, deploy]
+                compile:
+                  stage: build
+                  script: [make]
+                unit:
+                  stage: test
+                  needs: [compile]
+                  script: [make test]
+                release:
+                  stage: deploy
+                  needs: [unit]
+                  script: [./release.sh]
+            """,
+        },
+    )
+    result = run_lint(tmp_path, select=["PL001"])
+    pipeline = next(iter(result.project.pipelines))
+    graph = result.project.graph
+    assert [j.id for j in graph.chain(pipeline.jobs["release"])] == ["compile", "unit", "release"]
+    assert [j.id for j in graph.chain(pipeline.jobs["compile"])] == ["compile"]
