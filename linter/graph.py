@@ -83,6 +83,7 @@ class JobGraph:
             _link_azure(graph, pipeline)
         for pipeline in project.pipelines_of("gitlab"):
             _link_gitlab(graph, pipeline)
+        _link_gitlab_children(graph, project)
         return graph
 
 
@@ -230,6 +231,22 @@ def _link_gitlab(graph: JobGraph, pipeline: Pipeline) -> None:
         for stage in pipeline.stages[:mine]:
             for before in stage.jobs:
                 graph.add(job, before, "stage-order", None)
+
+
+def _link_gitlab_children(graph: JobGraph, project: Project) -> None:
+    """GitLab child pipelines (``trigger: include: local``): the child's jobs start when
+    the trigger job runs, so they come after it (and, through it, after what it waits for)."""
+    for pipeline in project.pipelines_of("gitlab"):
+        for trigger in pipeline.jobs.values():
+            children = trigger.extra.get("child_pipeline")
+            if not children:
+                continue
+            for child in project.pipelines_in_repository(pipeline.repository_root, "gitlab"):
+                rel = os.path.relpath(child.file.abspath, pipeline.repository_root).replace(os.sep, "/")
+                if child is pipeline or rel not in children:
+                    continue
+                for job in child.jobs.values():
+                    graph.add(job, trigger, "child-pipeline", trigger.key_node)
 
 
 def _link_reusable(graph: JobGraph, github: list[Pipeline]) -> None:

@@ -158,3 +158,31 @@ def test_chain_names_one_upstream_path(tmp_path):
     graph = result.project.graph
     assert [j.id for j in graph.chain(pipeline.jobs["release"])] == ["compile", "unit", "release"]
     assert [j.id for j in graph.chain(pipeline.jobs["compile"])] == ["compile"]
+
+
+def test_gitlab_child_pipeline_jobs_come_after_the_trigger(tmp_path):
+    write_tree(
+        tmp_path,
+        {
+            ".gitlab-ci.yml": """
+                stages: [test, deploy]
+                unit:
+                  stage: test
+                  script: [make test]
+                deploy-services:
+                  stage: deploy
+                  trigger:
+                    include: ci/deploy.gitlab-ci.yml
+                    strategy: depend
+            """,
+            "ci/deploy.gitlab-ci.yml": """
+                stages: [deploy]
+                deploy-production:
+                  stage: deploy
+                  environment: production
+                  script: [./deploy.sh production]
+            """,
+        },
+    )
+    result = run_lint(tmp_path, select=["PL001"])
+    assert _upstream(result, "ci/deploy.gitlab-ci.yml", "deploy-production") == ["deploy-services", "unit"]
