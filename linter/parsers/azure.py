@@ -61,6 +61,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import stat
 
 from ..model import ActionRef, Environment, Job, Needs, Pipeline, Script, Stage, Step, Trigger
 from ..source import SourceFile
@@ -155,7 +156,7 @@ def load_template(abspath: str):
         st = os.stat(abspath)
     except OSError:
         return None
-    if not os.path.isfile(abspath):
+    if not stat.S_ISREG(st.st_mode):
         return None
     return _load_template(abspath, st.st_mtime, st.st_size)
 
