@@ -30,20 +30,14 @@ import re
 from dataclasses import dataclass
 from typing import Iterator, Union
 
+from . import ExpressionError  # noqa: F401  (re-exported: callers catch it from here)
+
 #: Azure's own limits (``ExpressionConstants`` in the agent): depth 50, length 21,000.
 MAX_DEPTH = 50
 MAX_LENGTH = 21_000
 #: What :func:`mask_splices` writes over an embedded ``${{ }}`` / ``$( )``.
 SPLICE = "\ue000"
 
-
-class ExpressionError(Exception):
-    """Azure would reject the expression; ``offset`` is relative to the parsed text."""
-
-    def __init__(self, message: str, offset: int):
-        super().__init__(message)
-        self.message = message
-        self.offset = offset
 
 
 # --------------------------------------------------------------------------- AST

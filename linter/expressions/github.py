@@ -21,6 +21,8 @@ import sys
 from dataclasses import dataclass
 from typing import Iterator, Union
 
+from . import ExpressionError  # noqa: F401  (re-exported: callers catch it from here)
+
 # --------------------------------------------------------------------------- AST
 
 #: GitHub rejects longer expressions (``ExpressionConstants.MaxLength`` in the runner).
@@ -28,14 +30,6 @@ MAX_LENGTH = 21_000
 #: Deeper nesting of ``(`` and ``[`` is refused: GitHub's own limit is 50 levels.
 MAX_DEPTH = 50
 
-
-class ExpressionError(Exception):
-    """GitHub would reject the expression; ``offset`` is relative to the parsed text."""
-
-    def __init__(self, message: str, offset: int):
-        super().__init__(message)
-        self.message = message
-        self.offset = offset
 
 
 @dataclass(frozen=True, slots=True)

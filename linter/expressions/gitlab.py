@@ -32,17 +32,11 @@ import re
 from dataclasses import dataclass
 from typing import Union
 
+from . import ExpressionError  # noqa: F401  (re-exported: callers catch it from here)
+
 #: GitLab's lexer scans at most 100 times; the 100th token makes the expression invalid.
 MAX_TOKENS = 99
 
-
-class ExpressionError(Exception):
-    """GitLab would reject the expression; ``offset`` is relative to the parsed text."""
-
-    def __init__(self, message: str, offset: int):
-        super().__init__(message)
-        self.message = message
-        self.offset = offset
 
 
 # --------------------------------------------------------------------------- AST
