@@ -26,6 +26,7 @@ import fnmatch
 import re
 from dataclasses import dataclass
 
+from .deploy import is_deploy_job, is_pages_job, targets_production
 from .model import Job, Step
 from .yamltree import Mapping, Scalar
 
@@ -369,6 +370,14 @@ def judged_pipelines(project, platforms=("github", "gitlab", "azure")):
         yield pipeline
 
 
+def production_deploys(pipeline, targets):
+    """The jobs of ``pipeline`` that deploy to production themselves (not by calling a
+    reusable workflow): what the promotion rules judge."""
+    for job in pipeline.jobs.values():
+        if job.uses is None and deploying(job) and is_deploy_job(job) and targets_production(job, targets):
+            yield job
+
+
 def upstream_known(pipeline) -> bool:
     """Whether "nothing upstream does X" can be concluded for the pipeline's jobs: not
     when parts cannot be read (``pipeline.external``), nor for a GitLab fragment whose
@@ -383,8 +392,6 @@ def upstream_known(pipeline) -> bool:
 def deploying(job: Job) -> bool:
     """Not a GitLab ``environment: action: stop|access|prepare|verify`` job, nor GitLab
     Pages publishing (which gate rules do not treat as a release either)."""
-    from .deploy import is_pages_job
-
     return job.extra.get("environment_action") not in _NOT_DEPLOYING and not is_pages_job(job)
 
 

@@ -39,7 +39,7 @@ from pipelint.deploy import (
     targets_production,
     targets_staging,
 )
-from pipelint.activities import upstream_known, deploying, job_path, judged_pipelines
+from pipelint.activities import deploying, job_path, judged_pipelines, production_deploys, upstream_known
 from pipelint.diagnostics import Related, Severity
 from pipelint.parsers.github import repository_root_for
 from pipelint.rule import Rule
@@ -126,9 +126,7 @@ class ProductionSkipsStaging(Rule):
         for pipeline in judged_pipelines(project, ("gitlab", "azure")):
             if not upstream_known(pipeline):
                 continue  # what is missing may be in a part pipelint cannot read
-            for job in pipeline.jobs.values():
-                if not deploying(job) or not is_deploy_job(job) or not targets_production(job, targets):
-                    continue
+            for job in production_deploys(pipeline, targets):
                 key = (job.file.path, job.key_node.start_index)
                 if key in seen or _stages_in_job(job, targets):
                     continue

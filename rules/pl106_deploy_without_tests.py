@@ -15,13 +15,16 @@ includes (judged in that pipeline).
 
 from __future__ import annotations
 
-from pipelint.activities import upstream_known, deploying, fit, is_test_job, job_path, judged_pipelines, test_steps
-from pipelint.deploy import (
-    command_targets_production,
-    deploy_commands,
-    is_deploy_job,
-    targets_production,
+from pipelint.activities import (
+    upstream_known,
+    fit,
+    is_test_job,
+    job_path,
+    judged_pipelines,
+    production_deploys,
+    test_steps,
 )
+from pipelint.deploy import command_targets_production, deploy_commands
 from pipelint.diagnostics import Related, Severity
 from pipelint.rule import Rule
 
@@ -83,11 +86,7 @@ class DeployWithoutTests(Rule):
             if pipeline.platform == "github" and pipeline.kind == "reusable-workflow":
                 if not graph.callers.get(pipeline) and not (pipeline.events - {"workflow_call"}):
                     continue  # only ever called, and no caller was scanned
-            for job in pipeline.jobs.values():
-                if job.uses is not None or not deploying(job):
-                    continue
-                if not is_deploy_job(job) or not targets_production(job, targets):
-                    continue
+            for job in production_deploys(pipeline, targets):
                 key = (job.file.path, job.key_node.start_index)
                 if key in seen:
                     continue

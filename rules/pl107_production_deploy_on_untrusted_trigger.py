@@ -26,15 +26,8 @@ A production deploy that can run for a change nobody has merged yet:
 
 from __future__ import annotations
 
-from pipelint.activities import deploying, fit, job_path, judged_pipelines
-from pipelint.deploy import (
-    called_workflow,
-    command_targets_production,
-    deploy_commands,
-    is_deploy_job,
-    step_deploy_commands,
-    targets_production,
-)
+from pipelint.activities import fit, job_path, judged_pipelines, production_deploys
+from pipelint.deploy import called_workflow, command_targets_production, deploy_commands, step_deploy_commands
 from pipelint.diagnostics import Related, Severity
 from pipelint.rule import Rule
 from pipelint.yamltree import Mapping, Scalar, Sequence
@@ -589,11 +582,7 @@ class ProductionDeployOnUntrustedTrigger(Rule):
         seen: set = set()
         self._callers_reported: set = set()
         for pipeline in judged_pipelines(project):
-            for job in pipeline.jobs.values():
-                if job.uses is not None or not deploying(job):
-                    continue
-                if not is_deploy_job(job) or not targets_production(job, targets):
-                    continue
+            for job in production_deploys(pipeline, targets):
                 key = (job.file.path, job.key_node.start_index)
                 if key in seen:
                     continue

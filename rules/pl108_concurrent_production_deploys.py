@@ -17,8 +17,7 @@ GitLab fragments/Azure templates included by a scanned pipeline are judged there
 
 from __future__ import annotations
 
-from pipelint.activities import deploying, fit, job_path, judged_pipelines
-from pipelint.deploy import is_deploy_job, targets_production
+from pipelint.activities import fit, job_path, judged_pipelines, production_deploys
 from pipelint.diagnostics import Related, Severity
 from pipelint.rule import Rule
 from pipelint.yamltree import Mapping, Scalar
@@ -70,11 +69,7 @@ class ConcurrentProductionDeploys(Rule):
         targets = ctx.targets
         seen: set = set()
         for pipeline in judged_pipelines(project):
-            for job in pipeline.jobs.values():
-                if job.uses is not None or not deploying(job):
-                    continue
-                if not is_deploy_job(job) or not targets_production(job, targets):
-                    continue
+            for job in production_deploys(pipeline, targets):
                 key = (job.file.path, job.key_node.start_index)
                 if key in seen:
                     continue

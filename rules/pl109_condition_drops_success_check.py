@@ -17,8 +17,7 @@ production jobs the stage holds).
 
 from __future__ import annotations
 
-from pipelint.activities import deploying, fit, job_path, judged_pipelines
-from pipelint.deploy import is_deploy_job, targets_production
+from pipelint.activities import fit, job_path, judged_pipelines, production_deploys
 from pipelint.diagnostics import Related, Severity
 from pipelint.rule import Rule
 
@@ -89,11 +88,7 @@ class ConditionDropsSuccessCheck(Rule):
         targets = ctx.targets
         seen: set = set()
         for pipeline in judged_pipelines(ctx.project, ("github", "azure")):
-            for job in pipeline.jobs.values():
-                if job.uses is not None or not deploying(job):
-                    continue
-                if not is_deploy_job(job) or not targets_production(job, targets):
-                    continue
+            for job in production_deploys(pipeline, targets):
                 if pipeline.platform == "github":
                     if job.needs and job.condition is not None and _github_drops(job.condition.value):
                         key = (job.file.path, job.condition.start_index)
