@@ -540,18 +540,56 @@ def _compile_fast(schema: dict) -> Callable[[Any], Any]:
 
     options = dict(use_default=False, use_formats=False, detailed_exceptions=False)
     try:
-        # fastjsonschema cannot generate `const` without detailed exceptions;
-        # `{"enum": [x]}` means the same.
-        code = fastjsonschema.compile_to_code(_const_as_enum(schema), **options)
-        entry = re.search(r"^def (\w+)\(", code, re.M).group(1)
-        code = code.replace(".format(**locals())", "")
+        code_object, entry = _generated_checker(schema, options)
         namespace: dict = {}
-        exec(compile(code, "<pipelint-schema>", "exec"), namespace)
+        exec(code_object, namespace)
         namespace["JsonSchemaValueException"] = _Fail
         namespace["JsonSchemaValuesException"] = _Fail
         return namespace[entry]
     except Exception:  # pragma: no cover - depends on fastjsonschema internals
         return fastjsonschema.compile(schema, use_default=False, use_formats=False)
+
+
+_GENERATOR_STAMP: str | None = None
+
+
+def _generated_checker(schema: dict, options: dict):
+    """``(code object, entry function name)`` of the adapted fastjsonschema module.
+
+    Kept in the on-disk cache (:mod:`pipelint.cache`) under a digest of the schema, this
+    module's source, fastjsonschema's version and Python's bytecode magic, because
+    generating and compiling it costs more than linting a hundred files.
+    """
+    import importlib.util
+    import marshal
+
+    import fastjsonschema
+
+    from . import cache
+
+    global _GENERATOR_STAMP
+    if _GENERATOR_STAMP is None:
+        _GENERATOR_STAMP = cache.digest(
+            Path(__file__).read_bytes(),
+            getattr(fastjsonschema, "VERSION", "?"),
+            importlib.util.MAGIC_NUMBER,
+        )
+    key = cache.digest(json.dumps(schema, sort_keys=True, default=str), _GENERATOR_STAMP, repr(sorted(options.items())))
+    stored = cache.load("schema-checkers", key)
+    if stored is not None:
+        try:
+            entry, _, payload = stored.partition(b"\0")
+            return marshal.loads(payload), entry.decode("ascii")
+        except (ValueError, EOFError, TypeError, UnicodeDecodeError):
+            pass  # a damaged entry: generate again
+    # fastjsonschema cannot generate `const` without detailed exceptions;
+    # `{"enum": [x]}` means the same.
+    code = fastjsonschema.compile_to_code(_const_as_enum(schema), **options)
+    entry = re.search(r"^def (\w+)\(", code, re.M).group(1)
+    code = code.replace(".format(**locals())", "")
+    code_object = compile(code, "<pipelint-schema>", "exec")
+    cache.store("schema-checkers", key, entry.encode("ascii") + b"\0" + marshal.dumps(code_object))
+    return code_object, entry
 
 
 def _const_as_enum(node):
@@ -1200,6 +1238,15 @@ def validate(schema_name: str, root) -> list[Violation]:
             return []
         except Exception:  # _Fail, or RecursionError on absurdly deep data
             pass
+    if schema_name == "gitlab-ci" and compiled.fast is not None:
+        # Same idea for GitLab: a `!reference` to a job in another repository's include,
+        # `key: null` (clears an inherited value) and `$[[ inputs ]]` interpolation are
+        # never reported; check a view without them before the detailed pass.
+        try:
+            compiled.fast(_gitlab_without_opaque(data, _property_names(compiled.schema)))
+            return []
+        except Exception:
+            pass
     if schema_name == "azure-pipelines" and compiled.fast is not None:
         # The detailed pass never reports a value holding a template or runtime
         # expression, nor a `- ${{ parameters.steps }}` splice; those alone fail the fast
@@ -1207,6 +1254,12 @@ def validate(schema_name: str, root) -> list[Violation]:
         # passes, the detailed pass (about 20 ms a file) would find nothing to report.
         try:
             compiled.fast(_without_expressions(data))
+            return []
+        except Exception:
+            pass
+        try:  # the same, also without what the detailed pass would not report either
+            unknown = frozenset(locator.get(_CONDITIONAL, ())), frozenset(locator.get(_GENERATED, ()))
+            compiled.fast(_azure_without_opaque(data, *unknown, _property_names(compiled.schema)))
             return []
         except Exception:
             pass
@@ -1244,6 +1297,80 @@ def _without_expressions(data):
         return out
     if isinstance(data, str) and any(m in data for m in _EXPRESSION_MARKERS):
         return "x"
+    return data
+
+
+#: Keys that tell which kind of step, job or stage a mapping is: an expression there
+#: stays (as a plain name), so a step keeps its kind and an ambiguous one still fails.
+_AZURE_KIND_KEYS = frozenset({
+    "task", "script", "bash", "pwsh", "powershell", "checkout", "download", "downloadBuild",
+    "getPackage", "publish", "reviewApp", "template", "job", "deployment", "stage",
+})
+
+
+def _azure_without_opaque(data, conditional: frozenset, generated: frozenset, known: frozenset, path: tuple = ()):
+    """A copy of Azure ``data`` without what the detailed pass never reports: content
+    that only an `${{ if }}`/`${{ each }}` inserts, mappings left empty because every
+    key is made by an expression, and values holding an expression (known keys are
+    left out with their value; other expressions become ``"x"``)."""
+    if isinstance(data, dict):
+        out = {}
+        for k, v in data.items():
+            at = path + (k,)
+            if at in conditional:
+                continue
+            if k in known and k not in _AZURE_KIND_KEYS and (_azure_opaque(v) or (v == {} and at in generated)):
+                continue
+            out[k] = _azure_without_opaque(v, conditional, generated, known, at)
+        return out
+    if isinstance(data, list):
+        out_list = []
+        for i, v in enumerate(data):
+            if path + (i,) in conditional or _azure_opaque(v):
+                continue
+            out_list.append(_azure_without_opaque(v, conditional, generated, known, path + (i,)))
+        return out_list
+    return "x" if _azure_opaque(data) else data
+
+
+_PROPERTY_NAMES: dict[int, frozenset] = {}
+
+
+def _property_names(schema: dict) -> frozenset:
+    """Every key some ``properties`` of ``schema`` names (cached per schema)."""
+    found = _PROPERTY_NAMES.get(id(schema))
+    if found is None:
+        names: set = set()
+        _walk_schemas(schema, lambda node: names.update(node.get("properties") or ()))
+        found = _PROPERTY_NAMES[id(schema)] = frozenset(names)
+    return found
+
+
+def _gitlab_opaque(value, depth: int) -> bool:
+    """Values the detailed GitLab pass never reports (see ``_Detail._suppressed``)."""
+    if value is None:
+        return depth >= 2
+    return value == REFERENCE or (isinstance(value, str) and "$[[" in value)
+
+
+def _gitlab_without_opaque(data, known: frozenset, depth: int = 0):
+    """A copy of GitLab ``data`` without the values :func:`_gitlab_opaque` names.
+
+    A key the schema knows somewhere is left out with its value; under any other key
+    (a variable's name, or a misspelt key that must still fail) the value becomes
+    ``""``. A list item is left out with its place. None of this can make an invalid
+    file pass except through a `required` or `minItems` the detailed pass then reports.
+    """
+    if isinstance(data, dict):
+        out = {}
+        for k, v in data.items():
+            if not _gitlab_opaque(v, depth + 1):
+                out[k] = _gitlab_without_opaque(v, known, depth + 1)
+            elif k not in known:
+                out[k] = ""
+        return out
+    if isinstance(data, list):
+        return [_gitlab_without_opaque(v, known, depth + 1) for v in data if not _gitlab_opaque(v, depth + 1)]
     return data
 
 

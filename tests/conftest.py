@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -14,6 +17,16 @@ from pipelint.registry import Registry
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
 CORPUS = REPO.parent / "shared" / "corpus"
+
+# The test run keeps pipelint's on-disk cache (compiled schema checkers) to itself,
+# subprocesses included, and removes it at the end.
+_TEST_CACHE = tempfile.mkdtemp(prefix="pipelint-test-cache-")
+os.environ["PIPELINT_CACHE_DIR"] = _TEST_CACHE
+os.environ.pop("PIPELINT_NO_CACHE", None)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_TEST_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -367,3 +367,77 @@ def test_gitlab_component_inputs_are_not_judged():
     ).lstrip("\n")
     documents = load_documents(text)
     assert [schema.validate("gitlab-ci", d.root) for d in documents] == [[], []]
+
+
+# ------------------------------------------------------------------- pre-check views
+
+
+def _detail_runs(name: str) -> int:
+    return schema._compiled(name).counters["failed_precheck"]
+
+
+def test_gitlab_opaque_values_do_not_need_the_detailed_pass():
+    # `!reference` to another repository's template and `key: null` are never reported:
+    # the fast check on a view without them decides, the detailed pass is not run
+    before = _detail_runs("gitlab-ci")
+    assert gitlab(
+        """
+        include:
+          - project: group/templates
+            file: /security.yml
+        sast:
+          extends: .sast
+          rules: !reference [.sast-rules, rules]
+          needs: !reference [.sast-needs, needs]
+          variables:
+            CI_DEBUG: null
+          script: [run-sast]
+        """
+    ) == []
+    assert _detail_runs("gitlab-ci") == before
+
+
+def test_gitlab_misspelt_key_holding_a_reference_is_still_reported():
+    found = gitlab(
+        """
+        job:
+          scirpt: !reference [.setup, script]
+          script: [make]
+        """
+    )
+    assert positions(found) == [(2, 3)]
+    assert "did you mean 'script'" in found[0].message
+
+
+def test_azure_expression_values_and_template_branches_do_not_need_the_detailed_pass():
+    before = _detail_runs("azure-pipelines")
+    assert azure(
+        """
+        parameters:
+          - name: matrix
+            type: object
+        jobs:
+          - job: build
+            strategy:
+              matrix: ${{ parameters.matrix }}
+            steps:
+              - script: make
+                env: ${{ parameters.env }}
+              - ${{ parameters.extraSteps }}
+              - ${{ if eq(parameters.debug, true) }}:
+                - script: env
+        """
+    ) == []
+    assert _detail_runs("azure-pipelines") == before
+
+
+def test_azure_step_kind_given_by_an_expression_is_still_checked():
+    # the step-kind keys keep their place in the pre-check view: two kinds still fail
+    found = azure(
+        """
+        steps:
+          - task: ${{ parameters.task }}
+            script: make
+        """
+    )
+    assert positions(found) == [(3, 5)]
