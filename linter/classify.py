@@ -100,3 +100,9 @@ def kind_for_path(relpath: str) -> FileKind | None:
         if kind.matches(p):
             return kind
     return None
+
+
+def kind_named(name: str) -> FileKind:
+    """The table entry for files of kind ``name`` (its first, strongest row): files a
+    pipeline includes are read as that kind whatever their path."""
+    return next(kind for kind in KINDS if kind.name == name)

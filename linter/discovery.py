@@ -26,6 +26,8 @@ class Candidate:
     relpath: str
     kind: FileKind
     explicit: bool = False
+    #: Read only because a pipeline includes it (see ``ParsedFile.included``).
+    included: bool = False
 
 
 def _spec(lines: list[str]):
@@ -68,12 +70,18 @@ SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache_
 
 
 def walk(
-    root: str, exclude: list[str] | None = None, notices: list[str] | None = None, exclude_base: str | None = None
+    root: str,
+    exclude: list[str] | None = None,
+    notices: list[str] | None = None,
+    exclude_base: str | None = None,
+    others: dict[str, str] | None = None,
 ) -> list[Candidate]:
     """Candidates below ``root`` in a stable (sorted) order.
 
     ``exclude`` patterns are anchored at ``exclude_base`` (the config file's folder), so
-    that ``/vendor`` means the same folder whichever sub-folder is linted.
+    that ``/vendor`` means the same folder whichever sub-folder is linted. ``others``,
+    when given, receives the YAML files no path test claims (absolute path -> path
+    relative to ``root``): they are read only if a pipeline includes them.
     """
     root = os.path.abspath(root)
     real_root = os.path.realpath(root)
@@ -120,7 +128,11 @@ def walk(
                 # classified by the full path, like named files: `pipelint .github/workflows`
                 # walks a root below `.github`, whose files must still count as workflows
                 kind = kind_for_path(path.replace(os.sep, "/"))
-                if kind is None or ignores.ignored(path, False):
+                if kind is None:
+                    if others is not None and entry.name.endswith((".yml", ".yaml")) and not ignores.ignored(path, False):
+                        others[path] = rel
+                    continue
+                if ignores.ignored(path, False):
                     continue
                 out.append(Candidate(path, rel, kind))
         if pushed:
@@ -131,14 +143,19 @@ def walk(
 
 
 def collect(
-    paths: list[str], exclude: list[str] | None = None, notices: list[str] | None = None, exclude_base: str | None = None
+    paths: list[str],
+    exclude: list[str] | None = None,
+    notices: list[str] | None = None,
+    exclude_base: str | None = None,
+    others: dict[str, str] | None = None,
 ) -> list[Candidate]:
-    """Candidates for every path argument; explicit files are kept even when ignored."""
+    """Candidates for every path argument; explicit files are kept even when ignored.
+    ``others``: as for :func:`walk`, for the folders among ``paths``."""
     seen: set[str] = set()
     out: list[Candidate] = []
     for p in paths:
         if os.path.isdir(p):
-            found = walk(p, exclude, notices, exclude_base)
+            found = walk(p, exclude, notices, exclude_base, others)
         elif os.path.isfile(p):
             rel = p.replace(os.sep, "/")
             kind = kind_for_path(os.path.abspath(p).replace(os.sep, "/"))

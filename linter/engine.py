@@ -13,7 +13,7 @@ import os
 import traceback
 from dataclasses import dataclass, field
 
-from . import discovery, suppressions
+from . import classify, discovery, loaded, suppressions
 from .config import Settings
 from .diagnostics import Diagnostic, Severity, Suppression
 from .environments import Targets
@@ -63,12 +63,15 @@ def read_file(candidate: discovery.Candidate, settings: Settings, cwd: str, noti
     """Parse one candidate; None when it is skipped (too large, vanished, not ours)."""
     path = display_path(candidate.abspath, cwd)
     try:
-        size = os.path.getsize(candidate.abspath)
+        st = os.stat(candidate.abspath)
+        size = st.st_size
         if size > settings.max_file_size:
             notices.append(f"skipped {path}: {size:,} bytes is over the {settings.max_file_size:,}-byte limit (max-file-size)")
             return None
-        with open(candidate.abspath, "rb") as fh:
-            data = fh.read()
+        known = loaded.recall(candidate.abspath, st)  # composed already as an include/template
+        if known is None:
+            with open(candidate.abspath, "rb") as fh:
+                data = fh.read()
     except FileNotFoundError:
         notices.append(f"skipped {path}: the file vanished while pipelint ran")
         return None
@@ -76,20 +79,26 @@ def read_file(candidate: discovery.Candidate, settings: Settings, cwd: str, noti
         notices.append(f"skipped {path}: {exc.strerror or exc}")
         return None
     kind = candidate.kind
-    parsed = ParsedFile(SourceFile(path, candidate.abspath, ""), kind.name, kind.platform, explicit=candidate.explicit)
-    try:
-        text = decode(data)
-    except YamlError as exc:
-        if exc.offset:  # not UTF-8: keep a readable text so the position can be reported
-            parsed.file.text = data.decode("utf-8", "replace").removeprefix("\ufeff")
-        parsed.problems.append(LoadProblem(parsed.file, exc.message, exc.line, exc.column, exc.offset))
-        return parsed
-    parsed.file.text = text
-    try:
-        parsed.documents = load_documents(text)
-    except YamlError as exc:
-        parsed.problems.append(LoadProblem(parsed.file, exc.message, exc.line, exc.column, exc.offset))
-        return parsed
+    parsed = ParsedFile(
+        SourceFile(path, candidate.abspath, ""), kind.name, kind.platform, explicit=candidate.explicit, included=candidate.included
+    )
+    if known is not None:
+        parsed.file.text, parsed.documents = known.text, known.documents
+    else:
+        try:
+            text = decode(data)
+        except YamlError as exc:
+            if exc.offset:  # not UTF-8: keep a readable text so the position can be reported
+                parsed.file.text = data.decode("utf-8", "replace").removeprefix("\ufeff")
+            parsed.problems.append(LoadProblem(parsed.file, exc.message, exc.line, exc.column, exc.offset))
+            return parsed
+        parsed.file.text = text
+        try:
+            parsed.documents = load_documents(text)
+        except YamlError as exc:
+            parsed.problems.append(LoadProblem(parsed.file, exc.message, exc.line, exc.column, exc.offset))
+            return parsed
+        loaded.remember(candidate.abspath, st, text, parsed.documents)
     first = next((d.root for d in parsed.documents if d.root is not None), None)
     confirmed = kind.confirm(first)
     if confirmed is None:
@@ -154,14 +163,41 @@ def lint(paths: list[str], settings: Settings, registry: Registry, cwd: str | No
 def _lint(paths: list[str], settings: Settings, registry: Registry, cwd: str | None) -> LintResult:
     cwd = cwd or os.getcwd()
     notices: list[str] = []
-    candidates = discovery.collect(paths, settings.exclude, notices, settings.base_dir)
+    others: dict[str, str] = {}
+    candidates = discovery.collect(paths, settings.exclude, notices, settings.base_dir, others)
     project = Project(root=cwd)
-    with composing():
-        for candidate in candidates:
-            parsed = read_file(candidate, settings, cwd, notices)
-            if parsed is not None:
-                project.files.append(parsed)
+    loaded.clear()  # files may have changed since an earlier run in this process
+    try:
+        with composing():
+            while candidates:
+                for candidate in candidates:
+                    parsed = read_file(candidate, settings, cwd, notices)
+                    if parsed is not None:
+                        project.files.append(parsed)
+                candidates = _included_candidates(project, others)
+    finally:
+        loaded.clear()
     return run_rules(project, settings, registry, notices)
+
+
+_INCLUDED_KIND = {"gitlab": "gitlab-ci", "azure": "azure-pipelines"}
+
+
+def _included_candidates(project: Project, others: dict[str, str]) -> list[discovery.Candidate]:
+    """Files pipelines include (GitLab ``include: local``, Azure ``template:``) that the
+    walk found but no path test claimed: they are read as included parts. Each is taken
+    from ``others`` once, so the caller's loop ends."""
+    found: dict[str, discovery.Candidate] = {}
+    for parsed in project.files:
+        pipeline = parsed.pipeline
+        if pipeline is None or not pipeline.included_files or pipeline.platform not in _INCLUDED_KIND:
+            continue
+        for abspath in pipeline.included_files:
+            rel = others.pop(abspath, None)
+            if rel is not None:
+                kind = classify.kind_named(_INCLUDED_KIND[pipeline.platform])
+                found[abspath] = discovery.Candidate(abspath, rel, kind, included=True)
+    return [found[k] for k in sorted(found)]
 
 
 def run_rules(project: Project, settings: Settings, registry: Registry, notices: list[str] | None = None) -> LintResult:

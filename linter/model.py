@@ -249,6 +249,10 @@ class Pipeline:
     #: The repository folder the file belongs to (GitHub: the folder holding ``.github``);
     #: local references resolve against it and cross-file links stay inside it.
     repository_root: str = ""
+    #: Local files this pipeline reads besides its own (GitLab ``include: local``, Azure
+    #: ``template:``): absolute path -> SourceFile. The engine lints those too, even
+    #: where their path alone would not make pipelint read them.
+    included_files: dict = field(default_factory=dict)
 
     @property
     def display_name(self) -> str:
@@ -295,6 +299,9 @@ class ParsedFile:
     #: Named on the command line (pre-commit passes only some files): the project may be
     #: missing the file's siblings, so "does not exist" conclusions are unsafe.
     explicit: bool = False
+    #: Read because a pipeline includes it (GitLab include, Azure template) although its
+    #: path is not one pipelint reads on its own: it is an included part, not a pipeline.
+    included: bool = False
 
 
 @dataclass(eq=False)

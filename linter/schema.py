@@ -1346,6 +1346,10 @@ def _property_names(schema: dict) -> frozenset:
     return found
 
 
+def _gitlab_extends(job) -> bool:
+    return isinstance(job, dict) and job.get("extends") not in (None, "", [])
+
+
 def _gitlab_opaque(value, depth: int) -> bool:
     """Values the detailed GitLab pass never reports (see ``_Detail._suppressed``)."""
     if value is None:
@@ -1493,6 +1497,10 @@ class _Detail:
             # a mapping with keys an expression makes: its size and required keys are unknown
             generated = set(self.locator[_GENERATED])
             findings = [f for f in findings if not (f.path in generated and f.kind in ("empty", "missing-key", "minProperties"))]
+        if self.name == "gitlab-ci" and isinstance(self.data, dict):
+            # `extends` deep-merges the parents' hashes into the job: a key a nested
+            # mapping lacks (`trigger: {inputs: ...}` without `project`) may come from there
+            findings = [f for f in findings if not (f.kind == "missing-key" and len(f.path) >= 2 and _gitlab_extends(self.data.get(f.path[0])))]
         violations = [self._violation(f) for f in findings]
         seen = set()
         unique = []

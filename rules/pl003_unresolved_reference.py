@@ -1,7 +1,7 @@
 """PL003 unresolved-reference.
 
 GitLab references (read from the model: ``pipeline.extra["definitions"]``,
-``["resolve_reference"]``, ``["included_files"]`` and ``pipeline.external``):
+``["resolve_reference"]``, ``pipeline.included_files`` and ``pipeline.external``):
 - ``include: local`` (or the string form) naming a file that does not exist, when the
   folder it would be in exists (a partial checkout proves nothing) and it is no glob;
   reported in the file where the include is written;
@@ -46,6 +46,7 @@ GitHub references checked here:
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 import weakref
@@ -297,7 +298,13 @@ def _closest(wanted: str, candidates: list[str]) -> str | None:
 
 def _closest_path(wanted: str, candidates: list[str]) -> str | None:
     """The closest path whose last component is close too (a shared prefix is no hint)."""
-    guess = _closest(wanted, candidates)
+    return _closest_path_cached(wanted, tuple(candidates))
+
+
+@functools.lru_cache(maxsize=256)
+def _closest_path_cached(wanted: str, candidates: tuple) -> str | None:
+    # the same missing template is often named by many pipelines of one repository
+    guess = _closest(wanted, list(candidates))
     if guess is None:
         return None
     a = wanted.rstrip("/").rsplit("/", 1)[-1].lower()
@@ -424,7 +431,7 @@ def _gitlab_contexts(pipelines) -> set:
 
 
 def _gitlab_includes(project, p):
-    included = p.extra.get("included_files") or {}
+    included = p.included_files
     by_path = {sf.path: sf for sf in included.values()}
     for entry in p.external:
         if entry.get("kind") != "include" or entry.get("type") != "local" or entry.get("reason") != "not found":
@@ -615,11 +622,7 @@ def _azure_templates(project, p):
         if path.startswith("/"):
             known = ["/" + r for r in _root_relative(project, p, "azure")]
         else:
-            here = os.path.dirname(file.abspath)
-            known = [
-                os.path.relpath(q.file.abspath, here).replace(os.sep, "/")
-                for q in project.pipelines_in_repository(p.repository_root, "azure")
-            ]
+            known = _relative_paths(project, p, os.path.dirname(file.abspath))
         guess = _closest_path(path, known)
         hint = f"; did you mean '{guess}'?" if guess else "; fix the path (relative to this file, or /-rooted)."
         message = _fit(
@@ -628,6 +631,23 @@ def _azure_templates(project, p):
             f"template '{raw}' does not exist{hint}",
         )
         yield p, file, node, message, f"template[{raw}]"
+
+
+_RELATIVE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _relative_paths(project, p, here: str) -> list[str]:
+    """Paths of the Azure files of ``p``'s repository relative to folder ``here``
+    (remembered per project: many missing templates are named from the same folder)."""
+    memo = _RELATIVE.setdefault(project, {})
+    key = (p.repository_root, here)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = [
+            os.path.relpath(q.file.abspath, here).replace(os.sep, "/")
+            for q in project.pipelines_in_repository(p.repository_root, "azure")
+        ]
+    return found
 
 
 def _azure_depends_on(p):

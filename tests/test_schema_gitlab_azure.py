@@ -441,3 +441,26 @@ def test_azure_step_kind_given_by_an_expression_is_still_checked():
         """
     )
     assert positions(found) == [(3, 5)]
+
+
+def test_gitlab_keys_a_job_can_get_from_extends_are_not_missing():
+    # GitLab deep-merges `.qa`'s trigger into the job: `project` comes from there
+    assert gitlab(
+        """
+        qa:
+          extends: .qa
+          trigger:
+            inputs:
+              variant: ce
+        """
+    ) == []
+    found = gitlab(
+        """
+        qa:
+          trigger:
+            inputs:
+              variant: ce
+        """
+    )
+    assert positions(found) == [(2, 3)]
+    assert "project" in found[0].message

@@ -16,6 +16,6 @@ def build_model(parsed: ParsedFile) -> None:
     elif parsed.kind == "github-action":
         parsed.action = github.parse_action(parsed.file, document)
     elif parsed.kind == "azure-pipelines":
-        parsed.pipeline = azure.parse_pipeline(parsed.file, document)
+        parsed.pipeline = azure.parse_pipeline(parsed.file, document, included=parsed.included)
     elif parsed.kind == "gitlab-ci":
         parsed.pipeline = gitlab.parse_pipeline(parsed.file, document, parsed.documents)

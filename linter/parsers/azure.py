@@ -61,11 +61,11 @@ from __future__ import annotations
 import functools
 import os
 import re
-import stat
 
+from .. import loaded
 from ..model import ActionRef, Environment, Job, Needs, Pipeline, Script, Stage, Step, Trigger
 from ..source import SourceFile
-from ..yamltree import Document, Mapping, Scalar, Sequence, YamlError, YNode, decode, load_documents
+from ..yamltree import Document, Mapping, Scalar, Sequence, YNode
 
 #: Nesting of template references followed (Azure's own limit is 100 files and 20 levels).
 MAX_TEMPLATE_DEPTH = 20
@@ -136,29 +136,12 @@ def flatten(node: YNode | None, conditional: bool = False):
 # ------------------------------------------------------------------ templates
 
 
-@functools.lru_cache(maxsize=512)
-def _load_template(abspath: str, mtime: float, size: int):
-    """(text, root) of a template file, or None when it cannot be read as YAML."""
-    if size > MAX_TEMPLATE_BYTES:
-        return None
-    try:
-        with open(abspath, "rb") as fh:
-            text = decode(fh.read())
-        docs = load_documents(text)
-    except (OSError, YamlError, ValueError):
-        return None
-    root = next((d.root for d in docs if d.root is not None), None)
-    return text, root
-
-
 def load_template(abspath: str):
-    try:
-        st = os.stat(abspath)
-    except OSError:
+    """(text, root) of a template file, or None when it cannot be read as YAML."""
+    found = loaded.load(abspath, MAX_TEMPLATE_BYTES)
+    if found is None:
         return None
-    if not stat.S_ISREG(st.st_mode):
-        return None
-    return _load_template(abspath, st.st_mtime, st.st_size)
+    return found.text, next((d.root for d in found.documents if d.root is not None), None)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -185,7 +168,6 @@ class _Context:
     def __init__(self, pipeline: Pipeline):
         self.pipeline = pipeline
         self.expansions = 0
-        self.resolved: list[str] = []
 
     def resolve(self, ref: Scalar, including: SourceFile):
         """The (SourceFile, root) of a local template, or None after recording why not."""
@@ -201,6 +183,13 @@ class _Context:
         if self.expansions >= MAX_TEMPLATE_EXPANSIONS:
             self.pipeline.external.append({"kind": "template", "ref": raw, "reason": "too many templates", "node": ref, "file": including.path})
             return None
+        here = os.path.dirname(including.abspath)
+        key = (here, path, self.pipeline.repository_root)
+        known = _LOCATED.get(key)
+        if known is not None:
+            loaded = load_template(known)
+            if loaded is not None:
+                return self._found(known, loaded, including)
         if path.startswith("/"):
             candidates = []
             root = self.pipeline.repository_root
@@ -220,15 +209,36 @@ class _Context:
             loaded = load_template(candidate)
             if loaded is None:
                 continue
-            text, root = loaded
-            rel = os.path.relpath(candidate, os.path.dirname(including.abspath))
-            display = os.path.normpath(os.path.join(os.path.dirname(including.path), rel)).replace(os.sep, "/")
-            self.expansions += 1
-            self.resolved.append(display)
-            return SourceFile(display, candidate, text), root
+            if len(_LOCATED) > 20_000:
+                _LOCATED.clear()
+            _LOCATED[key] = candidate
+            return self._found(candidate, loaded, including)
         folder_exists = any(os.path.isdir(os.path.dirname(os.path.normpath(c))) for c in candidates)
         self.pipeline.external.append({"kind": "template", "ref": raw, "reason": "not found", "node": ref, "file": including.path, "folder_exists": folder_exists})
         return None
+
+
+    def _found(self, candidate: str, loaded, including: SourceFile):
+        text, root = loaded
+        display = _display_path(candidate, os.path.dirname(including.abspath), os.path.dirname(including.path))
+        self.expansions += 1
+        file = self.pipeline.included_files.get(candidate)
+        if file is None:
+            file = self.pipeline.included_files[candidate] = SourceFile(display, candidate, text)
+        return file, root
+
+
+#: (including folder, template path as written, repository root) -> the file it named
+#: last time. Only successes are kept, and each use is checked (``load_template``
+#: stats the file), so a template that moved is searched for again.
+_LOCATED: dict[tuple, str] = {}
+
+
+@functools.lru_cache(maxsize=8192)
+def _display_path(candidate: str, here_abs: str, here_display: str) -> str:
+    """The template's path as reported: relative to the including file's reported folder."""
+    rel = os.path.relpath(candidate, here_abs)
+    return os.path.normpath(os.path.join(here_display, rel)).replace(os.sep, "/")
 
 
 # ------------------------------------------------------------------ pieces
@@ -689,13 +699,15 @@ def is_template(root: Mapping, path: str) -> bool:
     return "template" in lower or "/common/" in lower or "/steps/" in lower or "/jobs/" in lower or "/stages/" in lower
 
 
-def parse_pipeline(file: SourceFile, document: Document) -> Pipeline | None:
+def parse_pipeline(file: SourceFile, document: Document, included: bool = False) -> Pipeline | None:
+    """The pipeline of ``document``; ``included``: the file was read because a pipeline
+    uses it as a template (so it is one, whatever its path and shape say)."""
     root = document.root
     if not isinstance(root, Mapping):
         return None
     pipeline = Pipeline("azure", file, document, root)
     pipeline.repository_root = _repository_root(file.abspath)
-    pipeline.kind = "template" if is_template(root, file.path.replace(os.sep, "/")) else "pipeline"
+    pipeline.kind = "template" if included or is_template(root, file.path.replace(os.sep, "/")) else "pipeline"
     pipeline.triggers_node = root.get("trigger")
     pipeline.triggers = _triggers(root, pipeline.kind == "template")
     variables = root.get("variables")

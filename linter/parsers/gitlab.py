@@ -64,7 +64,7 @@ Model conventions (GitLab facts without a neutral field yet):
   ``name -> [key node, value node, SourceFile]``; ``node_files`` — ``id(value) ->
   SourceFile`` as for ``job.node_files``; ``resolve_reference`` — ``f(items, file)``
   giving the ``(node, file)`` a ``!reference`` (or a prefix of its items) points at, or
-  None; ``included_files`` — ``abspath -> SourceFile`` of every local file read.
+  None. (Every local file read is in ``pipeline.included_files``.)
   A ``"not found"`` local include entry of ``pipeline.external`` also carries
   ``"folder_exists"`` (the folder the file would be in exists on disk).
 """
@@ -76,9 +76,10 @@ import glob
 import os
 import re
 
+from .. import loaded
 from ..model import Environment, Job, Needs, Pipeline, Script, Stage, Step, Trigger
 from ..source import SourceFile
-from ..yamltree import Document, Mapping, Scalar, Sequence, YamlError, YNode, decode, load_documents
+from ..yamltree import Document, Mapping, Scalar, Sequence, YNode
 
 MAX_INCLUDES = 150  # GitLab's own limit per pipeline
 MAX_INCLUDE_BYTES = 2_000_000
@@ -137,28 +138,10 @@ def _new_mapping(pairs: list, like: YNode) -> Mapping:
 # ------------------------------------------------------------------ files
 
 
-@functools.lru_cache(maxsize=512)
-def _load(abspath: str, mtime: float, size: int):
-    """(text, config root) of an included file, or None when it cannot be read as YAML."""
-    if size > MAX_INCLUDE_BYTES:
-        return None
-    try:
-        with open(abspath, "rb") as fh:
-            text = decode(fh.read())
-        docs = load_documents(text)
-    except (OSError, YamlError, ValueError, RecursionError):
-        return None
-    return text, config_root(docs)
-
-
 def load_included(abspath: str):
-    try:
-        st = os.stat(abspath)
-    except OSError:
-        return None
-    if not os.path.isfile(abspath):
-        return None
-    return _load(abspath, st.st_mtime, st.st_size)
+    """(text, config root) of an included file, or None when it cannot be read as YAML."""
+    found = loaded.load(abspath, MAX_INCLUDE_BYTES)
+    return None if found is None else (found.text, config_root(found.documents))
 
 
 def config_root(documents: list[Document]) -> Mapping | None:
@@ -788,7 +771,7 @@ def parse_with_context(file: SourceFile, document: Document, documents: list[Doc
     pipeline.extra["definitions"] = ctx.top
     pipeline.extra["node_files"] = ctx.node_files
     pipeline.extra["resolve_reference"] = ctx.deref
-    pipeline.extra["included_files"] = ctx.files
+    pipeline.included_files = ctx.files
     return pipeline, ctx
 
 
