@@ -8,8 +8,12 @@ peers) is linted in a fresh process of its own through the engine API
 (``pipelint.engine.lint`` with default ``Settings`` and ``Registry.load()``), so every
 kind pays its own imports and has its own peak memory. Printed per kind: files on disk,
 files pipelint recognised and read, findings, import and lint time, files/s (recognised
-files per second of lint time) and peak RSS. Then the total, and the start-up time of the
-``pipelint --version`` console script (median of 5 runs).
+files per second of lint time) and peak RSS. Then the total, the start-up time of the
+``pipelint --version`` console script (median of 5 runs), and a calibration: stock
+ruamel.yaml composing the GitHub corpus, because this machine's speed drifts by 2x.
+
+Compiled schema checkers are kept in pipelint's on-disk cache (see the README); the
+first run on a machine builds them (about 0.1-0.3 s per schema) and is slower.
 """
 
 from __future__ import annotations
@@ -87,6 +91,31 @@ def _worker(folder: str, per_rule: bool) -> None:
     os._exit(0)  # skip tearing down the model: not part of what is measured
 
 
+def _calibrate(folder: str) -> None:
+    """Time stock ruamel.yaml (safe, C parser) composing every YAML file under ``folder``:
+    how fast this machine is right now. Its speed drifts (shared 2-core VM), and
+    pipelint's rates move with it; the ratio of the two is what compares runs."""
+    from ruamel.yaml import YAML
+
+    texts = []
+    for dirpath, _dirs, files in os.walk(folder):
+        for name in files:
+            if name.endswith((".yml", ".yaml")):
+                with open(os.path.join(dirpath, name), encoding="utf-8", errors="replace") as fh:
+                    texts.append(fh.read())
+    yaml = YAML(typ="safe", pure=False)
+    t0 = time.perf_counter()
+    for text in texts:
+        try:
+            for _ in yaml.compose_all(text):
+                pass
+        except Exception:  # invalid files are part of the corpus
+            pass
+    sys.stdout.write(json.dumps({"files": len(texts), "seconds": time.perf_counter() - t0}) + "\n")
+    sys.stdout.flush()
+    os._exit(0)
+
+
 def _cpu_model() -> str:
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as fh:
@@ -115,6 +144,8 @@ def _version_times(script: str, runs: int = 5) -> list[float]:
 def main(argv: list[str]) -> int:
     if argv and argv[0] == "--worker":
         _worker(argv[-1], "--per-rule" in argv)
+    if argv and argv[0] == "--calibrate":
+        _calibrate(argv[-1])
     per_rule = "--per-rule" in argv
     argv = [a for a in argv if a != "--per-rule"]
     corpus = Path(argv[0]) if argv else DEFAULT_CORPUS
@@ -169,6 +200,14 @@ def main(argv: list[str]) -> int:
         f"{totals['lint_s']:>7.2f} {rate:>8.0f} {peak:>8.0f}"
     )
     print(f"wall time of all {len(KINDS)} processes (start-up, imports, lint, counting): {wall:.2f} s")
+    if (corpus / "github").is_dir():
+        proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--calibrate", str(corpus / "github")], capture_output=True, text=True)
+        if proc.returncode == 0 and proc.stdout.strip():
+            c = json.loads(proc.stdout.strip().splitlines()[-1])
+            print(
+                f"calibration: stock ruamel.yaml C compose of the {c['files']} YAML files of {corpus / 'github'}: "
+                f"{c['files'] / c['seconds']:.0f} files/s (this machine's speed now; compare rates at similar values)"
+            )
     script = _console_script()
     if script:
         times = _version_times(script)

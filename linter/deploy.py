@@ -41,6 +41,7 @@ of the step, job or workflow. Not read yet: commands inside ``$(...)``, backtick
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 import weakref
 from dataclasses import dataclass
@@ -328,8 +329,11 @@ class SimpleCommand:
     pipeline: int
 
 
-def simple_commands(text: str, pwsh: bool = False) -> list[SimpleCommand]:
+@functools.lru_cache(maxsize=4096)
+def simple_commands(text: str, pwsh: bool = False) -> tuple[SimpleCommand, ...]:
     """The simple commands of a script, in order, with their words and offsets.
+
+    Cached by text: a template's scripts reach the model once per pipeline using it.
 
     Output redirections and their targets are dropped (an input file ``< x`` stays as a
     word); here-document bodies are skipped. Commands joined by ``|`` share a pipeline
@@ -493,7 +497,7 @@ def simple_commands(text: str, pwsh: bool = False) -> list[SimpleCommand]:
         i += 1
     end_word(n)
     end_command()
-    return commands
+    return tuple(commands)
 
 
 def _skip_heredocs(text: str, i: int, heredocs: list[tuple[str, bool]]) -> int:
@@ -617,6 +621,7 @@ def _program_regex() -> re.Pattern:
 _ANY_PROGRAM = _program_regex()
 
 
+@functools.lru_cache(maxsize=8192)
 def _may_deploy(text: str) -> bool:
     if not _ANY_PROGRAM.search(text):  # one C-level scan rules out most scripts
         return False

@@ -147,9 +147,9 @@ def _walk_mappings(node, seen=None):
         seen.add(id(n))
         if isinstance(n, Mapping):
             yield n
-            stack.extend(v for _, _, v in n.items())
+            stack.extend(v for _k, v in n.pairs if v.__class__ is not Scalar and v is not None)
         elif isinstance(n, Sequence):
-            stack.extend(n)
+            stack.extend(v for v in n.items if v.__class__ is not Scalar)
 
 
 def _gitlab_expressions(root):
@@ -227,46 +227,52 @@ def _check_azure(rule, parsed):
                 closing = e.end - (2 if e.kind == "compile" else 1)
                 yield report(node, at, closing if at < closing else at + 1, err.message)
 
-    for mapping in _walk_mappings(root):
-        is_unit = any(k in _AZURE_UNITS for k in mapping.keys())
-        for key, knode, value in mapping.items():
-            if isinstance(knode, Scalar) and "${{" in knode.value:
-                yield from embedded(knode, True)
-            if not isinstance(value, Scalar) or value.style not in ("", "'", '"', "|", ">"):
-                continue
-            if key == "condition" and is_unit and value.value.strip():
-                text = value.value
-                if "${{" in text:  # the embedded ones are checked on their own
-                    yield from embedded(value, False)
-                    if any(e.end is None for e in az.find_expressions(text)):
-                        continue
-                try:
-                    az.parse(text)
-                except az.ExpressionError as err:
-                    at = min(max(err.offset, 0), len(text))
-                    yield report(value, at, len(text.rstrip()), err.message)
-            elif "${{" in value.value or "$[" in value.value:
-                yield from embedded(value, False)
-        # sequence items that are plain scalars (e.g. `- ${{ parameters.x }}`)
-    for seq in _walk_sequences(root):
-        for item in seq:
-            if isinstance(item, Scalar) and ("${{" in item.value or "$[" in item.value):
-                yield from embedded(item, False)
-
-
-def _walk_sequences(root):
+    # one walk over the tree: mapping keys and values, and plain sequence items
+    # (`- ${{ parameters.steps }}`); aliases repeat nodes, each is read once
     seen: set = set()
     stack = [root]
     while stack:
-        n = stack.pop()
-        if id(n) in seen:
+        node = stack.pop()
+        if id(node) in seen:
             continue
-        seen.add(id(n))
-        if isinstance(n, Sequence):
-            yield n
-            stack.extend(n)
-        elif isinstance(n, Mapping):
-            stack.extend(v for _, _, v in n.items())
+        seen.add(id(node))
+        if isinstance(node, Sequence):
+            for item in node:
+                if isinstance(item, Scalar):
+                    if "${{" in item.value or "$[" in item.value:
+                        yield from embedded(item, False)
+                else:
+                    stack.append(item)
+            continue
+        if not isinstance(node, Mapping):
+            continue
+        is_unit = None
+        for key, knode, value in node.items():
+            if isinstance(knode, Scalar) and "${{" in knode.value:
+                yield from embedded(knode, True)
+            if not isinstance(value, Scalar):
+                if value is not None:
+                    stack.append(value)
+                continue
+            if value.style not in ("", "'", '"', "|", ">"):
+                continue
+            if key == "condition" and value.value.strip():
+                if is_unit is None:
+                    is_unit = any(k in _AZURE_UNITS for k in node.keys())
+                if is_unit:
+                    text = value.value
+                    if "${{" in text:  # the embedded ones are checked on their own
+                        yield from embedded(value, False)
+                        if any(e.end is None for e in az.find_expressions(text)):
+                            continue
+                    try:
+                        az.parse(text)
+                    except az.ExpressionError as err:
+                        at = min(max(err.offset, 0), len(text))
+                        yield report(value, at, len(text.rstrip()), err.message)
+                    continue
+            if "${{" in value.value or "$[" in value.value:
+                yield from embedded(value, False)
 
 
 def _clip(text: str) -> str:
