@@ -402,6 +402,31 @@ def job_path(job: Job) -> str:
     return f"jobs.{job.id}"
 
 
+def _short_name(job: Job) -> str:
+    return f"{job.stage}.{job.id}" if job.pipeline.platform == "azure" and job.stage else job.id
+
+
+def path_note(job: Job, project) -> str:
+    """``" (path: build -> test -> deploy)"``: one chain of upstream jobs ending at
+    ``job`` (across files: includes, templates, child pipelines, workflow_run), or ``""``
+    when nothing runs before it."""
+    chain = project.graph.chain(job)
+    return f" (path: {' -> '.join(_short_name(j) for j in chain)})" if len(chain) > 1 else ""
+
+
+def upstream_elsewhere(job: Job, project) -> list:
+    """Related locations for the jobs on that chain written in another file than
+    ``job``: a finding about what runs before ``job`` depends on them."""
+    from .diagnostics import Related
+
+    out = []
+    here = job.file.path
+    for up in project.graph.chain(job)[:-1]:
+        if up.file.path != here:
+            out.append(Related(up.key_span(), f"upstream on the path: {up.label} ({up.file.path})"))
+    return out
+
+
 def fit(*messages: str, limit: int = 199) -> str:
     for m in messages:
         if len(m) <= limit:
@@ -418,9 +443,13 @@ __all__ = [
     "deploying",
     "fit",
     "is_test_job",
+    "job_path",
     "judged_pipelines",
     "match_test_command",
+    "path_note",
+    "production_deploys",
     "step_tests",
     "test_steps",
+    "upstream_elsewhere",
     "upstream_known",
 ]

@@ -184,19 +184,19 @@ _INCLUDED_KIND = {"gitlab": "gitlab-ci", "azure": "azure-pipelines"}
 
 
 def _included_candidates(project: Project, others: dict[str, str]) -> list[discovery.Candidate]:
-    """Files pipelines include (GitLab ``include: local``, Azure ``template:``) that the
-    walk found but no path test claimed: they are read as included parts. Each is taken
-    from ``others`` once, so the caller's loop ends."""
+    """Files pipelines include (GitLab ``include: local``, Azure ``template:``) or start
+    as child pipelines (GitLab ``trigger: include:``) that the walk found but no path
+    test claimed. Each is taken from ``others`` once, so the caller's loop ends."""
     found: dict[str, discovery.Candidate] = {}
     for parsed in project.files:
         pipeline = parsed.pipeline
-        if pipeline is None or not pipeline.included_files or pipeline.platform not in _INCLUDED_KIND:
+        if pipeline is None or pipeline.platform not in _INCLUDED_KIND:
             continue
-        for abspath in pipeline.included_files:
+        for abspath, included in [(a, True) for a in pipeline.included_files] + [(a, False) for a in pipeline.child_files]:
             rel = others.pop(abspath, None)
             if rel is not None:
                 kind = classify.kind_named(_INCLUDED_KIND[pipeline.platform])
-                found[abspath] = discovery.Candidate(abspath, rel, kind, included=True)
+                found[abspath] = discovery.Candidate(abspath, rel, kind, included=included)
     return [found[k] for k in sorted(found)]
 
 

@@ -35,10 +35,12 @@ class JobGraph:
         self.callers: dict[Pipeline, list[Job]] = {}
         #: For each calling job, the scanned workflow it calls.
         self.called: dict[Job, Pipeline] = {}
+        self._depths: dict[Job, int] = {}
 
     def add(self, job: Job, upstream: Job, kind: str, via: object = None) -> None:
         if job is upstream:
             return
+        self._depths.clear()
         self._up.setdefault(job, []).append(Edge(upstream, kind, via))
         self._down.setdefault(upstream, []).append(job)
 
@@ -50,17 +52,40 @@ class JobGraph:
         return _bfs(job, lambda j: (e.upstream for e in self._up.get(j, ())))
 
     def chain(self, job: Job, limit: int = 6) -> list[Job]:
-        """One path of direct upstream jobs ending at ``job`` (first edge each step), for
-        messages like ``build -> test -> deploy``; at most ``limit`` jobs."""
+        """The longest path of direct upstream jobs ending at ``job`` (at most ``limit``
+        jobs, the ones nearest ``job``), for messages like ``build -> test -> deploy``:
+        with GitLab stage order every earlier job is a direct upstream, and the longest
+        path is the one that passes through each stage."""
         path = [job]
         seen = {job}
         while len(path) < limit:
             edges = [e for e in self._up.get(path[-1], ()) if e.upstream not in seen]
             if not edges:
                 break
-            path.append(edges[0].upstream)
-            seen.add(edges[0].upstream)
+            best = max(edges, key=lambda e: self._depth(e.upstream))  # first of equals
+            path.append(best.upstream)
+            seen.add(best.upstream)
         return path[::-1]
+
+    def _depth(self, job: Job) -> int:
+        """Jobs on the longest upstream path of ``job`` (memoised; a cycle is cut where
+        it closes). Iterative: ``needs`` chains may be longer than Python's stack."""
+        memo = self._depths
+        if job in memo:
+            return memo[job]
+        stack = [(job, False)]
+        while stack:
+            current, expanded = stack.pop()
+            ups = [e.upstream for e in self._up.get(current, ())]
+            if expanded:
+                memo[current] = 1 + max((memo.get(u, 0) for u in ups), default=0)
+                continue
+            if current in memo:
+                continue
+            memo[current] = 0  # in progress: an edge back to it counts as nothing
+            stack.append((current, True))
+            stack.extend((u, False) for u in ups if u not in memo)
+        return memo[job]
 
     def downstream(self, job: Job) -> list[Job]:
         """Every job that waits for ``job`` (transitively), nearest first."""

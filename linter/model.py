@@ -253,6 +253,9 @@ class Pipeline:
     #: ``template:``): absolute path -> SourceFile. The engine lints those too, even
     #: where their path alone would not make pipelint read them.
     included_files: dict = field(default_factory=dict)
+    #: Local pipeline files this pipeline starts as child pipelines (GitLab
+    #: ``trigger: include: local``), absolute paths; the engine lints them too.
+    child_files: list = field(default_factory=list)
 
     @property
     def display_name(self) -> str:

@@ -421,12 +421,7 @@ def _root_relative(project, pipeline, platform: str) -> list[str]:
 def _gitlab_contexts(pipelines) -> set:
     """Pipelines whose merged configuration is complete: ``.gitlab-ci.yml`` files and
     files that some job starts as a child pipeline (``trigger: include:``)."""
-    children = set()
-    for p in pipelines:
-        for job in p.jobs.values():
-            for rel in job.extra.get("child_pipeline") or ():
-                if not _dynamic(rel):
-                    children.add(os.path.normpath(os.path.join(p.repository_root, rel)))
+    children = {child for p in pipelines for child in p.child_files}
     return {id(p) for p in pipelines if p.kind == "pipeline" or os.path.normpath(p.file.abspath) in children}
 
 

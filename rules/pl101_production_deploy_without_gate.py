@@ -28,6 +28,7 @@ in that pipeline's context, not on their own.
 
 from __future__ import annotations
 
+from pipelint.activities import path_note, upstream_elsewhere
 from pipelint.deploy import (
     called_workflow,
     command_targets_production,
@@ -166,13 +167,19 @@ class ProductionDeployWithoutGate(Rule):
             related = []
             if evidence:
                 related.append(Related(evidence[0].span(), f"the production deploy: {evidence[0].label}"))
+            short_advice = "add a blocking manual job before it" if gitlab else "add environment approvals or a ManualValidation before it"
             if gitlab:
                 advice = "make it `when: manual` with `allow_failure: false`, or `needs:` a blocking manual approval job"
             elif job.deployment_job:
                 advice = "give it an `environment:` with approvals, or a ManualValidation upstream"
             else:
                 advice = "use a `deployment:` job whose environment has approvals, or a ManualValidation upstream"
+            related += upstream_elsewhere(job, project)
+            path = path_note(job, project)
             message = _fit(
+                f"{job.label} deploys to production without an approval gate{path}, so every run ships unreviewed; {advice}.",
+                f"{job.label} deploys to production without an approval gate{path}; {advice}.",
+                f"{job.label} deploys to production without an approval gate{path}; {short_advice}.",
                 f"{job.label} deploys to production without an approval gate, so every run ships unreviewed; {advice}.",
                 f"{job.label} deploys to production without an approval gate; {advice}.",
                 f"{job.label} deploys to production without an approval gate; add one.",

@@ -39,7 +39,15 @@ from pipelint.deploy import (
     targets_production,
     targets_staging,
 )
-from pipelint.activities import deploying, job_path, judged_pipelines, production_deploys, upstream_known
+from pipelint.activities import (
+    deploying,
+    job_path,
+    judged_pipelines,
+    path_note,
+    production_deploys,
+    upstream_elsewhere,
+    upstream_known,
+)
 from pipelint.diagnostics import Related, Severity
 from pipelint.parsers.github import repository_root_for
 from pipelint.rule import Rule
@@ -118,7 +126,7 @@ class ProductionSkipsStaging(Rule):
                     if staging is not None:
                         continue
                     reported.add(id(site))
-                    yield self._finding(site, inner, nearest, graph)
+                    yield self._finding(site, inner, nearest, project)
         yield from self._other_platforms(project, targets, graph)
 
     def _other_platforms(self, project, targets, graph):
@@ -135,7 +143,7 @@ class ProductionSkipsStaging(Rule):
                 if staging is not None:
                     continue
                 seen.add(key)
-                yield self._finding(job, None, nearest, graph)
+                yield self._finding(job, None, nearest, project)
 
     # ------------------------------------------------------------------ units
     def _units(self, job, project, targets, graph):
@@ -169,18 +177,19 @@ class ProductionSkipsStaging(Rule):
             return  # only ever called, and no caller was scanned: upstream unknown
         yield job, None, _walk(job, graph, project, skip=None)
 
-    def _finding(self, site, inner, nearest, graph):
+    def _finding(self, site, inner, nearest, project):
         related = []
         if inner is not None:
             related.append(Related(inner.key_span(), f"{inner.label} of the called workflow performs the deploy"))
         if nearest is not None:
             related.append(Related(nearest.key_span(), f"nearest upstream deploy: {describe_target(nearest)}, not staging-like"))
+        related += upstream_elsewhere(site, project)
         what = site.label if inner is None else f"{site.label} (through {inner.label})"
-        chain = [j.id for j in graph.chain(site)]
-        path = f" (path: {' -> '.join(chain)})" if len(chain) > 1 else ""
+        path = path_note(site, project)
         message = _fit(
             f"{what} deploys to production with no staging deploy before it{path}, so each release is first tested "
             "by users; make it need a staging deploy job.",
+            f"{site.label} deploys to production with no staging deploy before it{path}; make it need a staging deploy job.",
             f"{what} deploys to production with no staging deploy before it, so each release is first tested by users; "
             "make it need a staging deploy job.",
             f"{site.label} deploys to production with no staging deploy before it; make it need a staging deploy job.",

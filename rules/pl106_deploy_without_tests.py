@@ -16,13 +16,15 @@ includes (judged in that pipeline).
 from __future__ import annotations
 
 from pipelint.activities import (
-    upstream_known,
     fit,
     is_test_job,
     job_path,
     judged_pipelines,
+    path_note,
     production_deploys,
     test_steps,
+    upstream_elsewhere,
+    upstream_known,
 )
 from pipelint.deploy import command_targets_production, deploy_commands
 from pipelint.diagnostics import Related, Severity
@@ -96,15 +98,21 @@ class DeployWithoutTests(Rule):
                 upstream = graph.upstream(job)
                 if any(is_test_job(j) for j in upstream):
                     continue
-                yield self._finding(job, upstream, targets)
+                yield self._finding(job, project, targets)
 
-    def _finding(self, job, upstream, targets):
+    def _finding(self, job, project, targets):
         related = []
         commands = deploy_commands(job)
         evidence = [c for c in commands if command_targets_production(c, targets)] or commands
         if evidence:
             related.append(Related(evidence[0].span(), f"the production deploy: {evidence[0].label}"))
+        related += upstream_elsewhere(job, project)
+        path = path_note(job, project)
         message = fit(
+            f"{job.label} deploys to production with no test job or step before it{path}, so untested changes reach users; "
+            "make it depend on a job that runs the tests.",
+            f"{job.label} deploys to production with no test job before it{path}; make it depend on a job that runs the tests.",
+            f"{job.label} deploys to production with no test job before it{path}; make it depend on a test job.",
             f"{job.label} deploys to production with no test job or step before it, so untested changes reach users; "
             "make it depend on a job that runs the tests.",
             f"{job.label} deploys to production with no test job before it; make it depend on a job that runs the tests.",

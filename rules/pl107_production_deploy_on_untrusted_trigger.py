@@ -26,7 +26,7 @@ A production deploy that can run for a change nobody has merged yet:
 
 from __future__ import annotations
 
-from pipelint.activities import fit, job_path, judged_pipelines, production_deploys
+from pipelint.activities import fit, job_path, judged_pipelines, path_note, production_deploys, upstream_elsewhere
 from pipelint.deploy import called_workflow, command_targets_production, deploy_commands, step_deploy_commands
 from pipelint.diagnostics import Related, Severity
 from pipelint.rule import Rule
@@ -591,13 +591,13 @@ class ProductionDeployOnUntrustedTrigger(Rule):
                     yield from self._github(job, project, targets)
                 elif pipeline.platform == "gitlab":
                     if _gitlab_in_mr(job):
-                        yield self._finding(job, "merge-request pipelines", targets)
+                        yield self._finding(job, project, "merge-request pipelines", targets)
                 elif pipeline.platform == "azure":
                     trigger = pipeline.trigger("pr")
                     if trigger is None or job.extra.get("conditional"):
                         continue
                     if _azure_reachable(job, {}):
-                        yield self._finding(job, "the `pr:` trigger", targets, trigger.node, pipeline.file)
+                        yield self._finding(job, project, "the `pr:` trigger", targets, trigger.node, pipeline.file)
 
     def _github(self, job, project, targets):
         pipeline = job.pipeline
@@ -606,7 +606,7 @@ class ProductionDeployOnUntrustedTrigger(Rule):
         for event in events:
             if _github_reachable(job, event, memo) and _deploy_step_runs(job, event, targets):
                 trigger = pipeline.trigger(event)
-                yield self._finding(job, f"`{event}`", targets, trigger.node if trigger else None, pipeline.file)
+                yield self._finding(job, project, f"`{event}`", targets, trigger.node if trigger else None, pipeline.file)
                 return
         if pipeline.kind != "reusable-workflow":
             return
@@ -632,7 +632,7 @@ class ProductionDeployOnUntrustedTrigger(Rule):
                     yield self.diagnostic(caller.key_span(), message, related=related, logical_path=job_path(caller))
                     break
 
-    def _finding(self, job, what, targets, trigger_node=None, trigger_file=None):
+    def _finding(self, job, project, what, targets, trigger_node=None, trigger_file=None):
         related = []
         if trigger_node is not None and trigger_file is not None:
             related.append(Related(trigger_file.node_span(trigger_node), f"the untrusted trigger: {what}"))
@@ -645,7 +645,10 @@ class ProductionDeployOnUntrustedTrigger(Rule):
             fix = "add a first rule `if: $CI_PIPELINE_SOURCE == \"merge_request_event\"` with `when: never`"
         else:
             fix = "add `ne(variables['Build.Reason'], 'PullRequest')` to its condition"
+        related += upstream_elsewhere(job, project)
+        path = path_note(job, project)
         message = fit(
+            f"{job.label} deploys to production and can run on {what}{path}, so unmerged changes can ship; {fix}.",
             f"{job.label} deploys to production and can run on {what}, so unmerged changes can ship; {fix}.",
             f"{job.label} deploys to production on {what}; {fix}.",
         )

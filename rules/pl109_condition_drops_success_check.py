@@ -17,7 +17,7 @@ production jobs the stage holds).
 
 from __future__ import annotations
 
-from pipelint.activities import fit, job_path, judged_pipelines, production_deploys
+from pipelint.activities import fit, job_path, judged_pipelines, path_note, production_deploys, upstream_elsewhere
 from pipelint.diagnostics import Related, Severity
 from pipelint.rule import Rule
 
@@ -94,7 +94,7 @@ class ConditionDropsSuccessCheck(Rule):
                         key = (job.file.path, job.condition.start_index)
                         if key not in seen:
                             seen.add(key)
-                            yield self._github(job)
+                            yield self._github(job, ctx.project)
                     continue
                 stage = next((s for s in pipeline.stages if s.name == job.stage), None) if job.stage else None
                 if stage is not None and stage.condition is not None and stage.depends_on and _azure_drops(stage.condition.value):
@@ -102,27 +102,33 @@ class ConditionDropsSuccessCheck(Rule):
                     key = (file.path, stage.condition.start_index)
                     if key not in seen:
                         seen.add(key)
-                        yield self._azure(job, stage.condition, file, f"stage '{stage.name}'", f"stages.{stage.name}.condition")
+                        yield self._azure(job, stage.condition, file, f"stage '{stage.name}'", f"stages.{stage.name}.condition", ctx.project)
                 if job.condition is not None and job.needs and _azure_drops(job.condition.value):
                     file = job.file_of(job.condition)
                     key = (file.path, job.condition.start_index)
                     if key not in seen:
                         seen.add(key)
-                        yield self._azure(job, job.condition, file, job.label, f"{job_path(job)}.condition")
+                        yield self._azure(job, job.condition, file, job.label, f"{job_path(job)}.condition", ctx.project)
 
-    def _azure(self, job, condition, file, owner, path):
-        related = [Related(job.key_span(), f"{job.label} deploys to production")]
+    def _azure(self, job, condition, file, owner, path, project):
+        related = [Related(job.key_span(), f"{job.label} deploys to production")] + upstream_elsewhere(job, project)
         who = "it" if owner == job.label else job.label
+        chain = path_note(job, project)
         message = fit(
+            f"The condition of {owner} has no succeeded(), so {who} deploys to production even when what it depends "
+            f"on failed{chain}; wrap it in and(succeeded(), ...).",
             f"The condition of {owner} has no succeeded(), so {who} deploys to production even when what it depends "
             "on failed; wrap it in and(succeeded(), ...).",
             f"The condition of {owner} drops the success check of a production deploy; wrap it in and(succeeded(), ...).",
         )
         return self.diagnostic(file.node_span(condition), message, related=related, logical_path=path)
 
-    def _github(self, job):
-        related = [Related(job.key_span(), f"{job.label} deploys to production")]
+    def _github(self, job, project):
+        related = [Related(job.key_span(), f"{job.label} deploys to production")] + upstream_elsewhere(job, project)
+        chain = path_note(job, project)
         message = fit(
+            f"The `if:` of {job.label} runs the production deploy even when a needed job failed{chain}; "
+            "use success() or check `needs.<job>.result == 'success'`.",
             f"The `if:` of {job.label} runs the production deploy even when a needed job failed; "
             "use success() or check `needs.<job>.result == 'success'`.",
         )

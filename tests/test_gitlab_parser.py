@@ -258,6 +258,8 @@ def test_included_fragments_are_linted_as_fragments():
         ".gitlab-ci.yml": ("gitlab-ci", "pipeline"),
         ".gitlab/ci/templates.yml": ("gitlab-ci", "fragment"),
         ".gitlab/ci/jobs/lint.yml": ("gitlab-ci", "fragment"),
+        # started by `trigger: include:` of .gitlab-ci.yml: linted although its path is not a GitLab one
+        "child/pipeline.yml": ("gitlab-ci", "fragment"),
     }
     templates = result.project.file_by_path(".gitlab/ci/templates.yml").pipeline
     assert templates.jobs == {}

@@ -151,13 +151,24 @@ def test_chain_names_one_upstream_path(tmp_path):
                   needs: [unit]
                   script: [./release.sh]
             """,
+            # stage order only: every earlier job is upstream; the path named is the
+            # longest, through each stage
+            "ordered.gitlab-ci.yml": """
+                stages: [build, test, deploy]
+                compile: {stage: build, script: [make]}
+                lint: {stage: build, script: [make lint]}
+                unit: {stage: test, script: [make test]}
+                release: {stage: deploy, script: [./release.sh]}
+            """,
         },
     )
     result = run_lint(tmp_path, select=["PL001"])
-    pipeline = next(iter(result.project.pipelines))
     graph = result.project.graph
+    pipeline = result.project.file_by_path(".gitlab-ci.yml").pipeline
     assert [j.id for j in graph.chain(pipeline.jobs["release"])] == ["compile", "unit", "release"]
     assert [j.id for j in graph.chain(pipeline.jobs["compile"])] == ["compile"]
+    ordered = result.project.file_by_path("ordered.gitlab-ci.yml").pipeline
+    assert [j.id for j in graph.chain(ordered.jobs["release"])] == ["compile", "unit", "release"]
 
 
 def test_gitlab_child_pipeline_jobs_come_after_the_trigger(tmp_path):
@@ -186,3 +197,26 @@ def test_gitlab_child_pipeline_jobs_come_after_the_trigger(tmp_path):
     )
     result = run_lint(tmp_path, select=["PL001"])
     assert _upstream(result, "ci/deploy.gitlab-ci.yml", "deploy-production") == ["deploy-services", "unit"]
+
+
+def test_chain_survives_needs_chains_longer_than_the_stack(tmp_path):
+    stages = "".join(f"job{i}:\n  stage: s{i % 3}\n  needs: [job{i - 1}]\n  script: [make step{i}]\n" for i in range(1, 1500))
+    write_tree(tmp_path, {"long.gitlab-ci.yml": "stages: [s0, s1, s2]\njob0:\n  stage: s0\n  script: [make]\n" + stages})
+    result = run_lint(tmp_path, select=["PL001"])
+    long = result.project.file_by_path("long.gitlab-ci.yml").pipeline
+    chain = result.project.graph.chain(long.jobs["job1499"])
+    assert [j.id for j in chain] == [f"job{i}" for i in range(1494, 1500)]
+
+
+def test_child_pipeline_finding_names_the_path_and_the_parent_jobs(registry):
+    from conftest import FIXTURES
+
+    result = run_lint(FIXTURES / "PL105" / "bad" / "gitlab-child-pipeline-production", select=["PL105"], registry=registry)
+    (finding,) = result.active
+    assert (finding.path, finding.line, finding.column) == ("ci/release-production.yml", 3, 1)
+    assert "(path: build -> unit-tests -> release-production -> rollout)" in finding.message
+    assert [(r.span.path, r.span.start.line) for r in finding.related] == [
+        (".gitlab-ci.yml", 4),
+        (".gitlab-ci.yml", 12),
+        (".gitlab-ci.yml", 18),
+    ]

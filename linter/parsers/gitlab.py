@@ -772,6 +772,12 @@ def parse_with_context(file: SourceFile, document: Document, documents: list[Doc
     pipeline.extra["node_files"] = ctx.node_files
     pipeline.extra["resolve_reference"] = ctx.deref
     pipeline.included_files = ctx.files
+    for job in pipeline.jobs.values():
+        for rel in job.extra.get("child_pipeline") or ():
+            if not any(c in rel for c in "*?[$"):
+                child = os.path.normpath(os.path.join(pipeline.repository_root, rel))
+                if child not in pipeline.child_files:
+                    pipeline.child_files.append(child)
     return pipeline, ctx
 
 
