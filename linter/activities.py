@@ -427,6 +427,25 @@ def upstream_elsewhere(job: Job, project) -> list:
     return out
 
 
+def read_only_hint(job: Job) -> list:
+    """For a GitLab job that declares an environment but runs no deploy command pipelint
+    knows: a related location on the environment saying how to mark a job that only
+    reads it (GitLab counts every job with an environment as a deployment unless its
+    ``action`` is ``access``, ``verify`` or ``prepare``)."""
+    from .deploy import deploy_commands
+    from .diagnostics import Related
+
+    env = job.environment
+    if job.pipeline.platform != "gitlab" or env is None or env.node is None or deploy_commands(job):
+        return []
+    return [
+        Related(
+            job.file_of(env.node).node_span(env.node),
+            "if this job only reads the environment (a diff, a snapshot), give it `action: access`: then it is no deployment",
+        )
+    ]
+
+
 def fit(*messages: str, limit: int = 199) -> str:
     for m in messages:
         if len(m) <= limit:
@@ -448,6 +467,7 @@ __all__ = [
     "match_test_command",
     "path_note",
     "production_deploys",
+    "read_only_hint",
     "step_tests",
     "test_steps",
     "upstream_elsewhere",

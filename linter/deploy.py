@@ -125,6 +125,10 @@ DEPLOY_COMMANDS: tuple[CommandPattern, ...] = (
     CommandPattern("kamal deploy", ("kamal",), ("deploy",)),
     CommandPattern("eb deploy", ("eb",), ("deploy",)),
     CommandPattern("cf push", ("cf",), ("push",)),
+    CommandPattern("auto-deploy deploy", ("auto-deploy",), ("deploy",)),  # GitLab Auto DevOps image
+    # schema migrations applied to a database: a production database change is a deploy
+    CommandPattern("liquibase update", ("liquibase",), ("update",)),
+    CommandPattern("flyway migrate", ("flyway",), ("migrate",)),
     CommandPattern("cap deploy", ("cap",), ("*", "deploy")),
     CommandPattern("make deploy", ("make", "gmake"), (_DEPLOY_TARGET,), ("-n", "--dry-run", "--just-print")),
     CommandPattern("npm run deploy", ("npm", "pnpm"), ("run", _DEPLOY_TARGET)),

@@ -28,7 +28,7 @@ in that pipeline's context, not on their own.
 
 from __future__ import annotations
 
-from pipelint.activities import path_note, upstream_elsewhere
+from pipelint.activities import path_note, read_only_hint, upstream_elsewhere
 from pipelint.deploy import (
     called_workflow,
     command_targets_production,
@@ -174,7 +174,7 @@ class ProductionDeployWithoutGate(Rule):
                 advice = "give it an `environment:` with approvals, or a ManualValidation upstream"
             else:
                 advice = "use a `deployment:` job whose environment has approvals, or a ManualValidation upstream"
-            related += upstream_elsewhere(job, project)
+            related += upstream_elsewhere(job, project) + read_only_hint(job)
             path = path_note(job, project)
             message = _fit(
                 f"{job.label} deploys to production without an approval gate{path}, so every run ships unreviewed; {advice}.",

@@ -45,6 +45,7 @@ from pipelint.activities import (
     judged_pipelines,
     path_note,
     production_deploys,
+    read_only_hint,
     upstream_elsewhere,
     upstream_known,
 )
@@ -183,7 +184,7 @@ class ProductionSkipsStaging(Rule):
             related.append(Related(inner.key_span(), f"{inner.label} of the called workflow performs the deploy"))
         if nearest is not None:
             related.append(Related(nearest.key_span(), f"nearest upstream deploy: {describe_target(nearest)}, not staging-like"))
-        related += upstream_elsewhere(site, project)
+        related += upstream_elsewhere(site, project) + read_only_hint(site)
         what = site.label if inner is None else f"{site.label} (through {inner.label})"
         path = path_note(site, project)
         message = _fit(

@@ -17,7 +17,7 @@ GitLab fragments/Azure templates included by a scanned pipeline are judged there
 
 from __future__ import annotations
 
-from pipelint.activities import fit, job_path, judged_pipelines, production_deploys
+from pipelint.activities import fit, job_path, judged_pipelines, production_deploys, read_only_hint
 from pipelint.diagnostics import Related, Severity
 from pipelint.rule import Rule
 from pipelint.yamltree import Mapping, Scalar
@@ -90,6 +90,7 @@ class ConcurrentProductionDeploys(Rule):
             related.append(Related(job.node_file.node_span(job.concurrency), "this concurrency group is unique per run"))
         elif platform == "github" and job.pipeline.concurrency is not None:
             related.append(Related(job.pipeline.file.node_span(job.pipeline.concurrency), "this concurrency group is unique per run"))
+        related += read_only_hint(job)
         message = fit(
             f"{job.label} deploys to production with nothing serialising runs, so two pipelines can deploy at once and "
             f"the older release can win; {fix}.",
