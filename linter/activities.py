@@ -76,6 +76,11 @@ TEST_COMMANDS: tuple[TestCommand, ...] = (
     TestCommand("Invoke-Pester", ("Invoke-Pester",)),
     TestCommand("xcodebuild test", ("xcodebuild",), ("test|test-without-building",), anywhere=True),
     TestCommand("fastlane test", ("fastlane",), ("test|tests|test_*|*_test|*_tests|unit_tests|ui_tests",)),
+    TestCommand("crystal spec", ("crystal",), ("spec",)),
+    TestCommand("lein test", ("lein",), ("test|midje|kaocha",)),
+    TestCommand("nunit console", ("nunit3-console", "nunit3-console.exe", "nunit-console", "nunit-console.exe")),
+    TestCommand("nunit console", ("mono",), ("*nunit*-console*.exe",)),
+    TestCommand("vstest.console", ("vstest.console", "vstest.console.exe", "xunit.console", "xunit.console.exe")),
 )
 
 #: Words of a job id/name that make it a test job (compared per word, case-insensitive).
@@ -84,6 +89,7 @@ TEST_JOB_NAMES: frozenset[str] = frozenset(
         "test", "tests", "testing", "unit", "unittest", "unittests", "e2e", "integration",
         "integrationtest", "integrationtests", "acceptance", "smoke", "spec", "specs",
         "pytest", "jest", "rspec", "phpunit", "ctest", "tox", "nox", "cypress", "playwright",
+        "minitest", "vitest", "mocha", "nunit", "xunit", "junit", "pester",
     }
 )
 
