@@ -337,41 +337,16 @@ def is_test_job(job: Job) -> bool:
 # ------------------------------------------------------------- judged jobs
 
 
-def _included_paths(project) -> set[str]:
-    """Paths of GitLab fragments / Azure templates some scanned top-level pipeline reads."""
-    cached = getattr(project, "_pl_included_paths", None)
-    if cached is not None:
-        return cached
-    out: set[str] = set()
-    for pipeline in project.pipelines:
-        if pipeline.platform not in ("gitlab", "azure") or pipeline.kind in ("fragment", "template"):
-            continue
-        for job in pipeline.jobs.values():
-            for f in (job.source, job.key_source):
-                if f is not None:
-                    out.add(f.path)
-            for origin in job.origins:
-                path = origin[0] if isinstance(origin, tuple) else None
-                if isinstance(path, str):
-                    out.add(path)
-            included = job.extra.get("included_from")
-            if isinstance(included, str):
-                out.add(included)
-    project._pl_included_paths = out
-    return out
-
-
 _NOT_DEPLOYING = frozenset(("stop", "access", "prepare", "verify"))
 
 
 def judged_pipelines(project, platforms=("github", "gitlab", "azure")):
     """Pipelines whose jobs promotion rules judge: top-level ones, and fragments/templates
     that no scanned pipeline includes."""
-    included = _included_paths(project)
     for pipeline in project.pipelines:
         if pipeline.platform not in platforms:
             continue
-        if pipeline.kind in ("fragment", "template") and pipeline.file.path in included:
+        if pipeline.kind in ("fragment", "template") and project.included_elsewhere(pipeline):
             continue
         yield pipeline
 

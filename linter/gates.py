@@ -296,33 +296,7 @@ def is_top_level_copy(pipeline, project) -> bool:
     Its jobs are linted in the context of the including pipeline (where upstream jobs and
     stages are known), so rules skip the fragment's own copy to report each job once.
     """
-    if pipeline.kind not in ("fragment", "template"):
-        return True
-    return pipeline.file.abspath not in _included_paths(project)
-
-
-_INCLUDED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def _included_paths(project) -> frozenset:
-    cached = _INCLUDED.get(project)
-    if cached is not None:
-        return cached
-    paths: set = set()
-    for pipeline in project.pipelines:
-        if pipeline.platform not in ("gitlab", "azure"):
-            continue
-        own = pipeline.file.abspath
-        for job in pipeline.jobs.values():
-            for f in (job.source, job.key_source):
-                if f is not None and f.abspath != own:
-                    paths.add(f.abspath)
-            for step in job.steps:
-                if step.file is not None and step.file.abspath != own:
-                    paths.add(step.file.abspath)
-    result = frozenset(paths)
-    _INCLUDED[project] = result
-    return result
+    return pipeline.kind not in ("fragment", "template") or not project.included_elsewhere(pipeline)
 
 
 __all__ = [

@@ -315,6 +315,7 @@ class Project:
     files: list[ParsedFile] = field(default_factory=list)
     _graph: object = None
     _by_repository: dict | None = None
+    _included: frozenset | None = None
 
     @property
     def pipelines(self) -> Iterator[Pipeline]:
@@ -356,6 +357,16 @@ class Project:
             if f.file.path == path:
                 return f
         return None
+
+    def included_elsewhere(self, pipeline: Pipeline) -> bool:
+        """Another pipeline reads this pipeline's file as an include or a template
+        (``Pipeline.included_files``): its jobs are judged in that pipeline's context,
+        where what runs before them is known, and not again on their own."""
+        if self._included is None:
+            self._included = frozenset(
+                path for p in self.pipelines for path in p.included_files if path != p.file.abspath
+            )
+        return pipeline.file.abspath in self._included
 
     @property
     def graph(self):
