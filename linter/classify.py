@@ -39,6 +39,11 @@ class FileKind:
     confirm: Callable[[object], str | None]
     #: The file is YAML (parsed with yamltree before confirm).
     yaml: bool = True
+    #: For a weak path match: a cheap test on the path and the start of the text (the
+    #: first 64 KiB, decoded leniently), run by the engine on the bytes it has read,
+    #: before decoding and parsing; a file that fails it is not ours and is skipped
+    #: silently (no PL001 for someone else's invalid YAML in ``build/``).
+    sniff: Callable[[str, str], bool] | None = None
 
 
 def _workflow_dir_content(root) -> str | None:
@@ -86,8 +91,9 @@ KINDS: list[FileKind] = [
     FileKind(
         "azure-pipelines",
         "azure",
-        lambda p: bool(_AZURE_WEAK_PATH.search(p)) and "gitlab" not in p.lower() and _azure().sniff(p),
+        lambda p: bool(_AZURE_WEAK_PATH.search(p)) and "gitlab" not in p.lower(),
         lambda root: _azure().confirm_strict(root),
+        sniff=lambda path, head: _azure().sniff(path, head),
     ),
     FileKind("gitlab-ci", "gitlab", lambda p: bool(_GITLAB_PATH.search(p)), lambda root: _gitlab().confirm(root)),
 ]

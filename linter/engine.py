@@ -79,6 +79,8 @@ def read_file(candidate: discovery.Candidate, settings: Settings, cwd: str, noti
         notices.append(f"skipped {path}: {exc.strerror or exc}")
         return None
     kind = candidate.kind
+    if known is None and kind.sniff is not None and not kind.sniff(candidate.abspath, data[:65536].decode("utf-8", "replace")):
+        return None  # a weak path match whose text is not ours
     parsed = ParsedFile(
         SourceFile(path, candidate.abspath, ""), kind.name, kind.platform, explicit=candidate.explicit, included=candidate.included
     )
@@ -171,9 +173,14 @@ def _lint(paths: list[str], settings: Settings, registry: Registry, cwd: str | N
         with composing():
             while candidates:
                 for candidate in candidates:
+                    before = len(notices)
                     parsed = read_file(candidate, settings, cwd, notices)
                     if parsed is not None:
                         project.files.append(parsed)
+                    elif len(notices) == before and not candidate.included:
+                        # its path looked like one kind, its content said no (an Ansible
+                        # file in ci/): a pipeline of another platform may still include it
+                        others[candidate.abspath] = candidate.relpath
                 candidates = _included_candidates(project, others)
     finally:
         loaded.clear()

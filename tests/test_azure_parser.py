@@ -438,6 +438,7 @@ def test_weak_paths_need_azure_content(tmp_path):
             ".gitlab/ci/variables.gitlab-ci.yml": "variables:\n  RAILS_ENV: test\n",
         },
     )
+    (tmp_path / "build/blob.yml").write_bytes(b"\xff\xfe\x00binary\x00")  # not text, not ours: no PL001
     result = _project(tmp_path)
     azure = [f.file.path for f in result.project.files if f.platform == "azure"]
     assert sorted(azure) == ["build/pipeline.yml", "ci/vars.yml"]

@@ -798,15 +798,11 @@ _SNIFF_GITLAB_JOB = (re.compile(r"^  stage\s*:", re.M), re.compile(r"^  script\s
 _SNIFF_ITEM = re.compile(r"^\s*-\s*(task|script|bash|pwsh|powershell|checkout|template|stage|job|deployment|download|publish|group)\s*:", re.M)
 
 
-def sniff(path: str) -> bool:
+def sniff(path: str, head: str) -> bool:
     """Cheap text test for weak paths (``build/``, ``ci/``...): an Azure-looking file.
 
-    Done before parsing so that other YAML there (and invalid YAML) is not read as Azure."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(65536).decode("utf-8", "replace")
-    except OSError:
-        return False
+    ``head`` is the start of the file's text. Run before parsing so that other YAML there
+    (and invalid YAML) is not read as Azure."""
     if _SNIFF_OTHER.search(head) or all(p.search(head) for p in _SNIFF_GITLAB_JOB):
         return False
     if not _SNIFF_ROOT.search(head):
