@@ -290,9 +290,10 @@ def step_tests(step: Step) -> list[TestActivity]:
     script = step.script
     if script is None or script.language not in _SCRIPT_LANGUAGES or not _ANY_TEST.search(script.text):
         return out
-    from .deploy import simple_commands
-
-    for command in simple_commands(script.text, pwsh=script.language == "pwsh"):
+    program = script.program
+    if program is None:
+        return out
+    for command in program.commands:
         texts = [w.text for w in command.words]
         row = match_test_command(texts)
         if row is not None:

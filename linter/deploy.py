@@ -24,18 +24,16 @@ deploy job, and on GitHub its ``environment:`` still counts as a gate. GitLab: a
 the target when the name does not (``review/$CI_COMMIT_REF_SLUG``). Which *gates* protect
 a job is :mod:`pipelint.gates`.
 
-Scripts are read per simple command: line continuations are joined, comments and
-here-document bodies are skipped, quotes are removed, and commands are split on newlines,
-``;``, ``&&``, ``||``, ``|`` and ``&`` (commands joined by ``|`` stay one pipeline, so
-``kustomize build k8s/production | kubectl apply -f -`` targets production). A command is
-matched by its words after leading shell keywords (``if``, ``then``, ``!``...), variable
-assignments and wrappers (``sudo``, ``env``, ``timeout``, ``npx``, ``bash script.sh``...).
-Arguments of other commands — ``echo "kubectl apply"`` — and comments never match; nor
-do rehearsals (``--dry-run``, ``kubectl diff``, ``helm template``/``lint``, ``terraform
-plan``). ``$VAR``/``${{ env.VAR }}`` in arguments are replaced by static ``env:`` values
-of the step, job or workflow. Not read yet: commands inside ``$(...)``, backticks and
-``bash -c "..."``. The tokenizer is deliberately small: a later shell parser replaces
-:func:`simple_commands` without changing what :func:`deploy_commands` returns.
+Scripts are read as programs by the shell parser (:mod:`pipelint.shell`: tree-sitter
+bash / PowerShell): here-document bodies and comments are not commands, quotes are
+removed, commands joined by ``|`` stay one pipeline (so ``kustomize build k8s/production |
+kubectl apply -f -`` targets production), and commands inside ``$(...)`` and backticks
+are read too. A command is matched by its words after variable assignments and wrappers
+(``sudo``, ``env``, ``timeout``, ``npx``, ``bash script.sh``...). Arguments of other
+commands — ``echo "kubectl apply"`` — and comments never match; nor do rehearsals
+(``--dry-run``, ``kubectl diff``, ``helm template``/``lint``, ``terraform plan``).
+``$VAR``/``${{ env.VAR }}`` in arguments are replaced by static ``env:`` values of the
+step, job or workflow. Not read yet: ``bash -c "..."`` strings.
 """
 
 from __future__ import annotations
@@ -48,6 +46,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from .model import Job, Step
+from .shell import Word
 from .yamltree import Mapping, Scalar, Sequence
 
 # --------------------------------------------------------------------------- tables
@@ -259,249 +258,12 @@ _TARGET_INPUT = re.compile(
     re.IGNORECASE,
 )
 
-# ------------------------------------------------------------------- tokenizer
+# ------------------------------------------------------------------- command words
 
-
-@dataclass(frozen=True)
-class Word:
-    """A shell word: its text with quotes removed, and its offsets in the script text."""
-
-    text: str
-    start: int
-    end: int
-
-
-_OPERATORS_2 = ("&&", "||", ";;", "|&")
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?=")
 _KEYWORDS = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "time", "{", "}", "fi", "done", "exec", "command", "nohup", "builtin"})
 _INTERPRETERS = frozenset({"bash", "sh", "zsh", "dash", "ksh", "source", "."})
 _RUNNERS = frozenset({"npx", "bunx", "pnpx"})
-
-
-def _skip_group(text: str, i: int, open_: str, close: str) -> int:
-    """Index after the ``close`` matching the ``open_`` at ``text[i-1]`` (nesting, quotes)."""
-    depth = 1
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "'" and open_ == "(":
-            j = text.find("'", i + 1)
-            i = n if j < 0 else j + 1
-            continue
-        if c == '"':
-            i = _skip_double(text, i + 1)
-            continue
-        if c == open_:
-            depth += 1
-        elif c == close:
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    return n
-
-
-def _skip_double(text: str, i: int) -> int:
-    """Index after the closing double quote; ``i`` is just after the opening one."""
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == '"':
-            return i + 1
-        if text.startswith("$(", i):
-            i = _skip_group(text, i + 2, "(", ")")
-            continue
-        if text.startswith("${{", i):
-            j = text.find("}}", i + 3)
-            i = n if j < 0 else j + 2
-            continue
-        i += 1
-    return n
-
-
-@dataclass
-class SimpleCommand:
-    """The words of one simple command, and which pipeline (``a | b``) it belongs to."""
-
-    words: list[Word]
-    pipeline: int
-
-
-@functools.lru_cache(maxsize=4096)
-def simple_commands(text: str, pwsh: bool = False) -> tuple[SimpleCommand, ...]:
-    """The simple commands of a script, in order, with their words and offsets.
-
-    Cached by text: a template's scripts reach the model once per pipeline using it.
-
-    Output redirections and their targets are dropped (an input file ``< x`` stays as a
-    word); here-document bodies are skipped. Commands joined by ``|`` share a pipeline
-    number.
-    """
-    escape = "`" if pwsh else "\\"
-    commands: list[SimpleCommand] = []
-    current: list[Word] = []
-    pipeline = 0
-    buf: list[str] = []
-    start = -1
-    n = len(text)
-    i = 0
-    drop_next = False  # the next word is a redirection target
-    heredocs: list[tuple[str, bool]] = []
-    heredoc_delim = False  # the next word is a here-document delimiter
-    heredoc_strip = False
-
-    def end_word(at: int) -> None:
-        nonlocal buf, start, drop_next, heredoc_delim
-        if start < 0:
-            return
-        word = "".join(buf)
-        if heredoc_delim:
-            heredocs.append((word, heredoc_strip))
-            heredoc_delim = False
-        elif drop_next:
-            drop_next = False
-        else:
-            current.append(Word(word, start, at))
-        buf = []
-        start = -1
-
-    open_pipe = False  # the last command ended with ``|``: a newline continues it
-
-    def end_command(piped: bool = False) -> None:
-        nonlocal current, pipeline, open_pipe
-        if not current:
-            if not open_pipe:
-                pipeline += 1
-            return
-        commands.append(SimpleCommand(current, pipeline))
-        current = []
-        open_pipe = piped
-        if not piped:
-            pipeline += 1
-
-    while i < n:
-        c = text[i]
-        if c == escape:
-            nxt = text[i + 1 : i + 2]
-            if nxt == "\n" or (nxt == "\r" and text[i + 2 : i + 3] == "\n"):
-                end_word(i)  # line continuation
-                i += 2 if nxt == "\n" else 3
-                continue
-            if start < 0:
-                start = i
-            buf.append(nxt)
-            i += 2
-            continue
-        if c in " \t\r":
-            end_word(i)
-            i += 1
-            continue
-        if c == "\n":
-            end_word(i)
-            end_command()
-            i += 1
-            if heredocs:
-                i = _skip_heredocs(text, i, heredocs)
-                heredocs = []
-            continue
-        if c == "#" and start < 0:
-            j = text.find("\n", i)
-            i = n if j < 0 else j
-            continue
-        if c == "'":
-            if start < 0:
-                start = i
-            j = text.find("'", i + 1)
-            j = n if j < 0 else j
-            buf.append(text[i + 1 : j])
-            i = j + 1
-            continue
-        if c == '"':
-            if start < 0:
-                start = i
-            j = _skip_double(text, i + 1)
-            buf.append(text[i + 1 : max(i + 1, j - 1)])
-            i = j
-            continue
-        if c == "$" and text.startswith("${{", i):
-            if start < 0:
-                start = i
-            j = text.find("}}", i + 3)
-            j = n if j < 0 else j + 2
-            buf.append(text[i:j])
-            i = j
-            continue
-        if c == "$" and text[i + 1 : i + 2] in ("(", "{"):
-            if start < 0:
-                start = i
-            open_ = text[i + 1]
-            j = _skip_group(text, i + 2, open_, ")" if open_ == "(" else "}")
-            buf.append(text[i:j])
-            i = j
-            continue
-        if c == "`" and not pwsh:
-            if start < 0:
-                start = i
-            j = text.find("`", i + 1)
-            j = n if j < 0 else j + 1
-            buf.append(text[i:j])
-            i = j
-            continue
-        if c in ";&|()":
-            if c == "&" and text[i + 1 : i + 2] == ">":  # &> file
-                end_word(i)
-                i += 2
-                if text[i : i + 1] == ">":
-                    i += 1
-                drop_next = True
-                continue
-            end_word(i)
-            op = text[i : i + 2] if text[i : i + 2] in _OPERATORS_2 else c
-            end_command(piped=op in ("|", "|&"))
-            i += len(op)
-            continue
-        if c in "<>":
-            # a redirection: drop an fd number just before it, and the target after it
-            if start >= 0 and "".join(buf).isdigit():
-                buf = []
-                start = -1
-            else:
-                end_word(i)
-            if text.startswith("<<<", i):
-                i += 3
-                drop_next = True
-                continue
-            if text.startswith("<<", i):
-                i += 2
-                heredoc_strip = text[i : i + 1] == "-"
-                if heredoc_strip:
-                    i += 1
-                heredoc_delim = True
-                continue
-            reading = c == "<" and text[i + 1 : i + 2] not in ("<", ">", "&")
-            i += 1
-            if i < n and text[i] in "<>|":
-                i += 1
-            if text[i : i + 1] == "&":  # >&2, 2>&1
-                i += 1
-                while i < n and (text[i].isdigit() or text[i] == "-"):
-                    i += 1
-                continue
-            drop_next = not reading  # ``< file`` names the input: keep it as a word
-            continue
-        if start < 0:
-            start = i
-        buf.append(c)
-        i += 1
-    end_word(n)
-    end_command()
-    return tuple(commands)
 
 
 def _skip_heredocs(text: str, i: int, heredocs: list[tuple[str, bool]]) -> int:
@@ -729,9 +491,12 @@ def script_commands(step: Step) -> Iterator[tuple[list[Word], CommandPattern, in
     script = step.script
     if script is None or script.language not in _SCRIPT_LANGUAGES or not _may_deploy(script.text):
         return
-    commands = simple_commands(script.text, pwsh=script.language == "pwsh")
+    program = script.program
+    if program is None:
+        return
+    commands = program.commands
     for index, command in enumerate(commands):
-        words = _command_words(command.words)
+        words = _command_words(list(command.words))
         hit = _match(words)
         if hit is None:
             continue
@@ -739,7 +504,7 @@ def script_commands(step: Step) -> Iterator[tuple[list[Word], CommandPattern, in
         feed: list[str] = []
         j = index - 1
         while j >= 0 and commands[j].pipeline == command.pipeline:
-            feed = [w.text for w in _command_words(commands[j].words)] + feed
+            feed = [w.text for w in _command_words(list(commands[j].words))] + feed
             j -= 1
         yield words, hit[0], hit[1], feed
 
@@ -1127,7 +892,6 @@ __all__ = [
     "DEPLOY_ACTIONS",
     "DEPLOY_COMMANDS",
     "DeployCommand",
-    "Word",
     "called_workflow",
     "workflow_callers",
     "command_target_words",
@@ -1138,7 +902,6 @@ __all__ = [
     "is_deploy_job",
     "is_pages_job",
     "production_commands",
-    "simple_commands",
     "step_deploy_commands",
     "targets_production",
     "targets_staging",

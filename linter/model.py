@@ -61,10 +61,24 @@ class Script:
     shell: str | None = None
     #: The language the platform runs it with: "shell", "pwsh", "javascript", ...
     language: str = "shell"
+    #: Whose placeholders the text holds (``"github"``, ``"gitlab"``, ``"azure"``): they
+    #: are opaque words to the shell parser.
+    platform: str = ""
 
     def span(self, start: int, end: int):
         """Span of ``text[start:end]`` in the file."""
         return self.file.scalar_span(self.node, start, end)
+
+    @property
+    def program(self):
+        """The script read by the shell parser (:mod:`pipelint.shell`), or None for
+        languages it does not read (JavaScript of ``actions/github-script``, Python...).
+        Parsed on first use and cached by text: call it after a cheap text prefilter."""
+        if self.language not in ("shell", "pwsh"):
+            return None
+        from .shell import parse
+
+        return parse(self.text, self.language, self.platform)
 
 
 @dataclass(eq=False)

@@ -371,7 +371,7 @@ def _add_steps(ctx: _Context, node: YNode | None, file: SourceFile, sink: _JobSi
         for key, language in _STEP_SHORTCUTS.items():
             code = item.get(key)
             if isinstance(code, Scalar):
-                step.script = Script(code.value, code, file, key, language)
+                step.script = Script(code.value, code, file, key, language, "azure")
                 break
         task = _scalar(item.get("task"))
         if task is not None:
@@ -381,7 +381,7 @@ def _add_steps(ctx: _Context, node: YNode | None, file: SourceFile, sink: _JobSi
             step.inputs = _mapping(item.get("inputs"))
             code, language = _inline_script(name.rsplit(".", 1)[-1], step.inputs)
             if code is not None:
-                step.script = Script(code.value, code, file, name, language)
+                step.script = Script(code.value, code, file, name, language, "azure")
         else:
             for key in ("checkout", "download", "publish", "getPackage", "template", "reviewApp"):
                 value = _scalar(item.get(key))

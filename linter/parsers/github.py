@@ -127,7 +127,7 @@ def _steps(node: YNode | None, file: SourceFile, job: Job | None, default_shell:
             language = "shell"
             if shell:
                 language = _SHELL_LANGUAGE.get(shell.split()[0].lower(), "shell")
-            step.script = Script(run.value, run, file, shell, language)
+            step.script = Script(run.value, run, file, shell, language, "github")
         step.inputs = _mapping(item.get("with"))
         step.env = _mapping(item.get("env"))
         step.condition = _scalar(item.get("if"))

@@ -712,7 +712,7 @@ def _build_job(ctx: _Context, name: str, pipeline: Pipeline, defaults: dict) -> 
         _lines(ctx, node, ctx.file_of(node, file), job, lines)
         for scalar, lfile in lines:
             step = Step(len(steps), scalar, lfile, job, name=section)
-            step.script = Script(scalar.value, scalar, lfile)
+            step.script = Script(scalar.value, scalar, lfile, platform="gitlab")
             steps.append(step)
     job.steps = steps
     return job

@@ -1,0 +1,756 @@
+"""Pipeline scripts read as programs: a real shell parser, not regexes over text.
+
+Parser: tree-sitter with the tree-sitter-bash grammar (POSIX sh and bash) and the
+tree-sitter-powershell grammar (``pwsh``/``powershell``), both from the package registry.
+tree-sitter is incremental and error-tolerant: a script that does not parse is still
+read as far as it parses (its ``ERROR`` nodes are skipped, never reported as PL001 —
+a script is not a file), and it needs no subprocess.
+
+What :func:`parse` gives (:class:`Program`): every simple command in source order with its
+words (quotes removed, exact offsets into the script text), its pipeline, and the control
+context it runs in — tested as a condition, run only under a condition, failure ignored
+(``|| true``), inside which loop (and whether that loop is bounded), inside ``$( )`` —
+plus variable assignments (``IMAGE=...``; ``export``), and the ``set -e`` /
+``set -o pipefail`` in force at each command.
+
+CI placeholders are opaque words, not syntax: before parsing, GitHub/Azure ``${{ }}``,
+Azure ``$(name)`` macros and ``$[ ]``, and GitLab ``$[[ ]]`` are replaced by a word of
+the same length (offsets stay exact); words keep their original text.
+
+Results are cached by (text, language, platforms' placeholders): a template's script that
+reaches many pipelines is parsed once.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+# --------------------------------------------------------------------------- model
+
+
+class Word(NamedTuple):
+    """One shell word: ``text`` with quotes removed, ``raw`` as written, offsets into the
+    script text. ``dynamic``: holds an expansion (``$VAR``, ``$(...)``, a placeholder)."""
+
+    text: str
+    raw: str
+    start: int
+    end: int
+    dynamic: bool = False
+
+
+@dataclass(frozen=True)
+class Loop:
+    kind: str  # "while", "until", "for", "c-for"
+    start: int
+    end: int
+    #: The loop ends by itself: ``for x in list``, a counter tested in the condition,
+    #: ``timeout`` around it, or a counter checked with ``break``/``exit`` in the body.
+    bounded: bool
+    #: The condition/list text (``true``, ``[ $i -lt 10 ]``), for messages.
+    head: str = ""
+
+
+@dataclass
+class Command:
+    """A simple command and where it runs."""
+
+    words: tuple[Word, ...]
+    start: int
+    end: int
+    #: Commands joined by ``|`` share a pipeline number; ``pipe_index`` is the place in it.
+    pipeline: int = 0
+    pipe_index: int = 0
+    #: Its exit status is tested: an ``if``/``while``/``until`` condition, or the left
+    #: side of ``&&``/``||``, or negated with ``!``.
+    tested: bool = False
+    #: A failure is ignored: ``cmd || true``, ``cmd || :``, ``cmd || echo ...``, ``! cmd``.
+    guarded: bool = False
+    #: Runs only under a condition: an ``if``/``case`` branch, the right side of
+    #: ``&&``/``||``, a loop body.
+    conditional: bool = False
+    loop: Loop | None = None
+    #: Inside ``$( )`` or backticks: its output is a value, not a step.
+    substitution: bool = False
+    background: bool = False
+    #: ``set -e`` / ``set -o pipefail`` in force (set earlier in the script).
+    errexit: bool = False
+    pipefail: bool = False
+    #: Redirections' targets (``> out.json``), kept apart from the words.
+    redirects: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """The program's base name (``/usr/bin/curl`` -> ``curl``), or ``""``."""
+        if not self.words:
+            return ""
+        return self.words[0].text.rsplit("/", 1)[-1]
+
+    @property
+    def args(self) -> tuple[Word, ...]:
+        return self.words[1:]
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    def option(self, *names: str) -> Word | None:
+        """The value of an option, however it is written: ``-n prod``, ``-nprod``,
+        ``--namespace prod``, ``--namespace=prod``. ``names``: ``"-n"``, ``"--namespace"``."""
+        args = self.args
+        for i, w in enumerate(args):
+            t = w.text
+            for n in names:
+                if t == n:
+                    if i + 1 < len(args):
+                        return args[i + 1]
+                    return None
+                if n.startswith("--") and t.startswith(n + "="):
+                    return Word(t[len(n) + 1 :], w.raw, w.start + len(n) + 1, w.end, w.dynamic)
+                if len(n) == 2 and not n.startswith("--") and t.startswith(n) and len(t) > 2 and not t.startswith("--"):
+                    return Word(t[2:], w.raw, w.start + 2, w.end, w.dynamic)
+        return None
+
+    def has_flag(self, *names: str) -> bool:
+        """A flag is present: ``--fail``, ``-f``; short flags also inside a bundle
+        (``-sSfL`` has ``-f``). Long flags also as ``--flag=value``."""
+        for w in self.args:
+            t = w.text
+            if t == "--":
+                break
+            for n in names:
+                if t == n or (n.startswith("--") and t.startswith(n + "=")):
+                    return True
+                if len(n) == 2 and n[0] == "-" and n[1] != "-" and t.startswith("-") and not t.startswith("--") and n[1] in t[1:]:
+                    return True
+        return False
+
+
+@dataclass(frozen=True)
+class Assignment:
+    name: str
+    value: Word
+    start: int
+    end: int
+    exported: bool = False
+
+
+@dataclass
+class Program:
+    text: str
+    language: str  # "shell" or "pwsh"
+    commands: list[Command] = field(default_factory=list)
+    assignments: list[Assignment] = field(default_factory=list)
+    loops: list[Loop] = field(default_factory=list)
+    #: Parts of the script the parser could not read (skipped).
+    errors: int = 0
+
+    def value_of(self, name: str, before: int) -> Word | None:
+        """The last value assigned to ``name`` before offset ``before`` (``IMAGE=x``)."""
+        found = None
+        for a in self.assignments:
+            if a.name == name and a.start < before:
+                found = a.value
+        return found
+
+    def commands_after(self, offset: int) -> list[Command]:
+        return [c for c in self.commands if c.start >= offset]
+
+
+# --------------------------------------------------------------------------- placeholders
+
+_GITHUB_EXPR = r"\$\{\{.*?\}\}"
+_AZURE_MACRO = r"\$\([A-Za-z_][A-Za-z0-9_.\-]*\)|\$\[.*?\]"
+_GITLAB_INPUT = r"\$\[\[.*?\]\]"
+_PLACEHOLDERS = {
+    "github": re.compile(_GITHUB_EXPR, re.S),
+    "azure": re.compile(f"{_GITHUB_EXPR}|{_AZURE_MACRO}", re.S),
+    "gitlab": re.compile(_GITLAB_INPUT, re.S),
+}
+
+
+def _mask(text: str, platform: str) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` with each placeholder replaced by a same-length word; their spans."""
+    pattern = _PLACEHOLDERS.get(platform)
+    if pattern is None or ("$" not in text):
+        return text, []
+    spans = [(m.start(), m.end()) for m in pattern.finditer(text)]
+    if not spans:
+        return text, []
+    out = []
+    last = 0
+    for s, e in spans:
+        out.append(text[last:s])
+        piece = text[s:e]
+        # keep line breaks (positions of later lines), the rest becomes a plain word
+        out.append("".join("\n" if ch == "\n" else "_" for ch in piece))
+        last = e
+    out.append(text[last:])
+    return "".join(out), spans
+
+
+# --------------------------------------------------------------------------- parsers
+
+
+@functools.lru_cache(maxsize=None)
+def _parser(language: str):
+    from tree_sitter import Language, Parser
+
+    if language == "pwsh":
+        import tree_sitter_powershell as grammar
+    else:
+        import tree_sitter_bash as grammar
+    return Parser(Language(grammar.language()))
+
+
+def available() -> bool:
+    """The shell parser can be loaded (the grammars are installed dependencies)."""
+    try:
+        _parser("shell")
+        return True
+    except Exception:  # pragma: no cover - a broken install
+        return False
+
+
+@functools.lru_cache(maxsize=8192)
+def parse(text: str, language: str = "shell", platform: str = "") -> Program:
+    """The program of one script. ``language``: ``"shell"`` (bash/sh) or ``"pwsh"``;
+    ``platform``: ``"github"``, ``"gitlab"``, ``"azure"`` (whose placeholders to mask).
+    Never raises on bad input: what does not parse is skipped and counted."""
+    program = Program(text, language)
+    masked, spans = _mask(text, platform)
+    data = masked.encode("utf-8", "surrogatepass")
+    try:
+        tree = _parser(language).parse(data)
+    except Exception:  # pragma: no cover - tree-sitter does not raise on text input
+        program.errors += 1
+        return program
+    # tree-sitter reports byte offsets; scripts are mostly ASCII, map only when needed
+    if len(data) == len(masked):
+        to_char = None
+    else:
+        to_char = _byte_to_char(masked)
+    reader = (_PwshReader if language == "pwsh" else _BashReader)(program, data, text, spans, to_char)
+    reader.run(tree.root_node)
+    program.commands.sort(key=lambda c: c.start)
+    return program
+
+
+def _byte_to_char(text: str):
+    """Byte offset -> character offset for a script with non-ASCII text (decoding the
+    prefix in C is cheaper than a table for the few dozen offsets a script needs)."""
+    data = text.encode("utf-8", "surrogatepass")
+    memo: dict[int, int] = {}
+
+    def convert(b: int) -> int:
+        found = memo.get(b)
+        if found is None:
+            found = memo[b] = len(data[:b].decode("utf-8", "surrogatepass"))
+        return found
+
+    return convert
+
+
+# --------------------------------------------------------------------------- bash
+
+
+_GUARD_PROGRAMS = frozenset({"true", ":", "echo", "printf", "exit 0"})
+_LOOP_EXITS = frozenset({"break", "exit", "return"})
+_COUNTER_TEST = re.compile(r"-(lt|le|gt|ge|eq|ne)\b|[<>]=?|\(\(")
+
+
+@dataclass
+class _Context:
+    tested: bool = False
+    guarded: bool = False
+    conditional: bool = False
+    loop: Loop | None = None
+    substitution: bool = False
+    background: bool = False
+
+
+class _BashReader:
+    def __init__(self, program: Program, data: bytes, text: str, spans, to_char):
+        self.program = program
+        self.data = data
+        self.text = text
+        self.spans = spans
+        self.to_char = to_char
+        self.pipeline = 0
+        self.errexit = False
+        self.pipefail = False
+
+    # ---------------------------------------------------------------- helpers
+    def _pos(self, byte: int) -> int:
+        return byte if self.to_char is None else self.to_char(byte)
+
+    def _raw(self, node) -> str:
+        return self.text[self._pos(node.start_byte) : self._pos(node.end_byte)]
+
+    def _dynamic(self, start: int, end: int, node) -> bool:
+        if self.spans and any(s < end and start < e for s, e in self.spans):
+            return True
+        return node.named_child_count > 0 and _has_expansion(node)
+
+    def word(self, node) -> Word:
+        start, end = self._pos(node.start_byte), self._pos(node.end_byte)
+        raw = self.text[start:end]
+        return Word(_unquote(raw), raw, start, end, self._dynamic(start, end, node))
+
+    # ---------------------------------------------------------------- walk
+    def run(self, root) -> None:
+        self.visit(root, _Context())
+
+    def visit(self, node, ctx: _Context) -> None:
+        kind = node.type
+        handler = getattr(self, "_" + kind, None)
+        if handler is not None:
+            handler(node, ctx)
+            return
+        if kind == "ERROR":
+            self.program.errors += 1
+        children = node.children
+        for i, child in enumerate(children):
+            if not child.is_named:
+                continue
+            if i + 1 < len(children) and children[i + 1].type == "&" and not ctx.background:
+                # `long-running-thing &`: runs in the background
+                self.visit(child, _Context(ctx.tested, ctx.guarded, ctx.conditional, ctx.loop, ctx.substitution, True))
+            else:
+                self.visit(child, ctx)
+
+    def _command(self, node, ctx: _Context, pipe_index: int = 0, pipeline: int | None = None) -> None:
+        words: list[Word] = []
+        redirects: list[str] = []
+        inner = []
+        for child in node.named_children:
+            t = child.type
+            if t == "command_name":
+                words.append(self.word(child))
+            elif t in ("variable_assignment",):
+                self._variable_assignment(child, ctx)
+            elif t in ("file_redirect", "herestring_redirect"):
+                dest = child.child_by_field_name("destination")
+                if dest is not None:
+                    redirects.append(self._raw(dest))
+            elif t == "subshell":
+                inner.append(child)
+            else:
+                words.append(self.word(child))
+            if child.named_child_count:
+                inner.extend(_substitutions(child))
+        if words:
+            start, end = self._pos(node.start_byte), self._pos(node.end_byte)
+            cmd = Command(
+                tuple(words),
+                start,
+                end,
+                pipeline=self._new_pipeline() if pipeline is None else pipeline,
+                pipe_index=pipe_index,
+                tested=ctx.tested,
+                guarded=ctx.guarded,
+                conditional=ctx.conditional,
+                loop=ctx.loop,
+                substitution=ctx.substitution,
+                background=ctx.background,
+                errexit=self.errexit,
+                pipefail=self.pipefail,
+                redirects=tuple(redirects),
+            )
+            self.program.commands.append(cmd)
+            self._note_set(cmd)
+        sub_ctx = _Context(ctx.tested, ctx.guarded, ctx.conditional, ctx.loop, True, ctx.background)
+        for sub in inner:
+            for child in sub.named_children:
+                self.visit(child, sub_ctx)
+
+    def _new_pipeline(self) -> int:
+        self.pipeline += 1
+        return self.pipeline
+
+    def _note_set(self, cmd: Command) -> None:
+        if cmd.name != "set" or cmd.substitution:
+            return
+        args = [w.text for w in cmd.args]
+        for i, a in enumerate(args):
+            if a.startswith("-") and not a.startswith("--") and len(a) > 1:
+                if "e" in a[1:]:
+                    self.errexit = True
+                if a == "-o" and i + 1 < len(args) and args[i + 1] == "pipefail":
+                    self.pipefail = True
+                elif "o" in a[1:] and i + 1 < len(args) and args[i + 1] == "pipefail":
+                    self.pipefail = True
+            elif a.startswith("+") and "e" in a[1:]:
+                self.errexit = False
+
+    def _pipeline(self, node, ctx: _Context) -> None:
+        number = self._new_pipeline()
+        index = 0
+        for child in node.named_children:
+            index = self._pipe_member(child, ctx, number, index)
+
+    def _pipe_member(self, child, ctx: _Context, number: int, index: int) -> int:
+        if child.type == "command":
+            self._command(child, ctx, index, number)
+            return index + 1
+        if child.type == "redirected_statement":
+            body = child.child_by_field_name("body")
+            if body is not None and body.type == "command":
+                self._command(body, ctx, index, number)
+                index += 1
+            for r in child.children_by_field_name("redirect"):
+                index = self._heredoc_pipe(r, ctx, number, index)
+            return index
+        self.visit(child, ctx)
+        return index + 1
+
+    def _heredoc_pipe(self, redirect, ctx: _Context, number: int, index: int) -> int:
+        # `cat <<EOF | kubectl apply -f -`: the grammar hangs the rest of the pipeline
+        # on the here-document
+        for sub in redirect.named_children:
+            if sub.type == "pipeline":
+                for member in sub.named_children:
+                    index = self._pipe_member(member, ctx, number, index)
+            elif sub.type in ("command", "list"):
+                self.visit(sub, ctx)
+        return index
+
+    def _redirected_statement(self, node, ctx: _Context) -> None:
+        body = node.child_by_field_name("body")
+        number = None
+        if body is not None:
+            if body.type == "command":
+                number = self._new_pipeline()
+                self._command(body, ctx, 0, number)
+            else:
+                self.visit(body, ctx)
+        for r in node.children_by_field_name("redirect"):
+            if number is not None:
+                self._heredoc_pipe(r, ctx, number, 1)
+            else:
+                for sub in r.named_children:
+                    if sub.type in ("pipeline", "command", "list"):
+                        self.visit(sub, ctx)
+
+    def _list(self, node, ctx: _Context) -> None:
+        # a && b || c: the left side is tested; what follows an operator is conditional;
+        # `x || true` (and `|| :`, `|| echo`) ignores x's failure
+        parts = []
+        ops = []
+        for child in node.children:
+            if child.type in ("&&", "||"):
+                ops.append(child.type)
+            elif child.is_named:
+                parts.append(child)
+        for i, part in enumerate(parts):
+            after = ops[i] if i < len(ops) else None
+            before = ops[i - 1] if i > 0 else None
+            guarded = ctx.guarded or (after == "||" and _is_guard(parts[i + 1], self))
+            sub = _Context(
+                tested=ctx.tested or after is not None,
+                guarded=guarded,
+                conditional=ctx.conditional or before is not None,
+                loop=ctx.loop,
+                substitution=ctx.substitution,
+                background=ctx.background,
+            )
+            self.visit(part, sub)
+
+    def _negated_command(self, node, ctx: _Context) -> None:
+        sub = _Context(True, True, ctx.conditional, ctx.loop, ctx.substitution, ctx.background)
+        for child in node.named_children:
+            self.visit(child, sub)
+
+    def _if_statement(self, node, ctx: _Context) -> None:
+        for child in node.named_children:
+            field_name = None
+            for i in range(node.child_count):
+                if node.children[i].id == child.id:
+                    field_name = node.field_name_for_child(i)
+                    break
+            if field_name == "condition":
+                self.visit(child, _Context(True, ctx.guarded, ctx.conditional, ctx.loop, ctx.substitution, ctx.background))
+            elif child.type in ("elif_clause", "else_clause"):
+                self._clause(child, ctx)
+            else:
+                self.visit(child, _Context(ctx.tested, ctx.guarded, True, ctx.loop, ctx.substitution, ctx.background))
+
+    def _clause(self, node, ctx: _Context) -> None:
+        # elif: its first statements (before `then`) are the condition
+        seen_then = node.type == "else_clause"
+        for child in node.children:
+            if child.type == "then":
+                seen_then = True
+                continue
+            if not child.is_named:
+                continue
+            tested = ctx.tested or not seen_then
+            self.visit(child, _Context(tested, ctx.guarded, True, ctx.loop, ctx.substitution, ctx.background))
+
+    def _case_statement(self, node, ctx: _Context) -> None:
+        for child in node.named_children:
+            self.visit(child, _Context(ctx.tested, ctx.guarded, True, ctx.loop, ctx.substitution, ctx.background))
+
+    def _while_statement(self, node, ctx: _Context) -> None:
+        keyword = node.children[0].type if node.child_count else "while"
+        conditions = node.children_by_field_name("condition")
+        body = node.child_by_field_name("body")
+        head = " ".join(self._raw(c) for c in conditions if c.is_named)
+        loop = Loop(
+            "until" if keyword == "until" else "while",
+            self._pos(node.start_byte),
+            self._pos(node.end_byte),
+            _bounded_while(head, body, self),
+            head,
+        )
+        self.program.loops.append(loop)
+        for c in conditions:
+            if c.is_named:
+                self.visit(c, _Context(True, ctx.guarded, True, loop, ctx.substitution, ctx.background))
+        if body is not None:
+            self.visit(body, _Context(ctx.tested, ctx.guarded, True, loop, ctx.substitution, ctx.background))
+
+    def _for_statement(self, node, ctx: _Context) -> None:
+        loop = Loop("for", self._pos(node.start_byte), self._pos(node.end_byte), True, "")
+        self.program.loops.append(loop)
+        for child in node.named_children:
+            self.visit(child, _Context(ctx.tested, ctx.guarded, True, loop, ctx.substitution, ctx.background))
+
+    def _c_style_for_statement(self, node, ctx: _Context) -> None:
+        cond = node.child_by_field_name("condition")
+        head = self._raw(cond) if cond is not None else ""
+        body = node.child_by_field_name("body")
+        loop = Loop("c-for", self._pos(node.start_byte), self._pos(node.end_byte), bool(head.strip()) or _body_exits(body, self), head)
+        self.program.loops.append(loop)
+        if body is not None:
+            self.visit(body, _Context(ctx.tested, ctx.guarded, True, loop, ctx.substitution, ctx.background))
+
+    def _variable_assignment(self, node, ctx: _Context, exported: bool = False) -> None:
+        name = node.child_by_field_name("name")
+        value = node.child_by_field_name("value")
+        if name is None:
+            return
+        if value is not None:
+            w = self.word(value)
+        else:
+            end = self._pos(node.end_byte)
+            w = Word("", "", end, end)
+        self.program.assignments.append(
+            Assignment(self._raw(name), w, self._pos(node.start_byte), self._pos(node.end_byte), exported)
+        )
+        if value is not None:
+            sub = _Context(ctx.tested, ctx.guarded, ctx.conditional, ctx.loop, True, ctx.background)
+            for s in _substitutions(value):
+                for child in s.named_children:
+                    self.visit(child, sub)
+
+    def _declaration_command(self, node, ctx: _Context) -> None:
+        exported = node.child_count > 0 and node.children[0].type in ("export", "declare", "typeset", "local", "readonly")
+        for child in node.named_children:
+            if child.type == "variable_assignment":
+                self._variable_assignment(child, ctx, exported)
+
+    def _function_definition(self, node, ctx: _Context) -> None:
+        body = node.child_by_field_name("body")
+        if body is not None:
+            self.visit(body, _Context(ctx.tested, ctx.guarded, True, ctx.loop, ctx.substitution, ctx.background))
+
+    def _heredoc_body(self, node, ctx: _Context) -> None:
+        return  # data, not commands
+
+    def _comment(self, node, ctx: _Context) -> None:
+        return
+
+
+def _has_expansion(node) -> bool:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type in ("simple_expansion", "expansion", "command_substitution", "arithmetic_expansion", "process_substitution"):
+            return True
+        stack.extend(n.named_children)
+    return False
+
+
+def _substitutions(node):
+    """``$( )`` / backtick nodes inside a word (not inside nested substitutions)."""
+    out = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type in ("command_substitution", "process_substitution"):
+            out.append(n)
+            continue
+        stack.extend(n.named_children)
+    return out
+
+
+def _is_guard(node, reader: _BashReader) -> bool:
+    """``true``, ``:``, ``echo ...``, ``exit 0``: what makes ``x || <this>`` ignore x."""
+    if node.type != "command":
+        return False
+    name_node = node.child_by_field_name("name")
+    if name_node is None:
+        return False
+    name = _unquote(reader._raw(name_node))
+    if name in ("true", ":", "echo", "printf"):
+        return True
+    if name == "exit":
+        args = [reader._raw(c) for c in node.children_by_field_name("argument")]
+        return args == ["0"]
+    return False
+
+
+def _bounded_while(head: str, body, reader: _BashReader) -> bool:
+    """A ``while``/``until`` loop ends by itself: its condition compares a counter, it
+    runs under ``timeout``, or its body leaves it (``break``/``exit``) after testing one."""
+    h = head.strip()
+    if h.startswith("timeout ") or " timeout " in h:
+        return True
+    if _COUNTER_TEST.search(h) and "$" in h:
+        return True
+    return _body_exits(body, reader)
+
+
+def _body_exits(body, reader: _BashReader) -> bool:
+    """The body tests a counter or an elapsed time and leaves the loop when it is over."""
+    if body is None:
+        return False
+    text = reader._raw(body)
+    has_exit = re.search(r"(^|[\s;&|])(break|exit|return)\b", text) is not None
+    counted = re.search(r"(-(lt|le|gt|ge|eq)\b|\(\(|\bSECONDS\b|\$\(\s*date\b|\bdate\s+\+%s)", text) is not None
+    return has_exit and counted
+
+
+def _unquote(raw: str) -> str:
+    """Quote removal for one word the parser delimited (``"a b"`` -> ``a b``,
+    ``'x'`` -> ``x``, ``\\$`` -> ``$``); expansions stay as written."""
+    if not raw or ("'" not in raw and '"' not in raw and "\\" not in raw):
+        return raw
+    out = []
+    i, n = 0, len(raw)
+    quote = None
+    while i < n:
+        c = raw[i]
+        if quote == "'":
+            if c == "'":
+                quote = None
+            else:
+                out.append(c)
+        elif quote == '"':
+            if c == '"':
+                quote = None
+            elif c == "\\" and i + 1 < n and raw[i + 1] in '"\\$`':
+                out.append(raw[i + 1])
+                i += 1
+            else:
+                out.append(c)
+        else:
+            if c in ("'", '"'):
+                quote = c
+            elif c == "\\" and i + 1 < n:
+                if raw[i + 1] != "\n":
+                    out.append(raw[i + 1])
+                i += 1
+            else:
+                out.append(c)
+        i += 1
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------- PowerShell
+
+
+class _PwshReader(_BashReader):
+    """PowerShell: commands (``Invoke-WebRequest -Uri ...``, ``kubectl apply``) with
+    their elements, pipelines, ``if``/loops as conditions. Enough for health-check
+    clients and remote execution (``iex (iwr ...)``)."""
+
+    def run(self, root) -> None:
+        self.visit(root, _Context())
+
+    def visit(self, node, ctx: _Context) -> None:
+        kind = node.type
+        if kind == "ERROR":
+            self.program.errors += 1
+        if kind == "pipeline":
+            number = self._new_pipeline()
+            index = 0
+            for chain in node.named_children:
+                members = chain.named_children if chain.type == "pipeline_chain" else [chain]
+                for m in members:
+                    if m.type == "command":
+                        self._pwsh_command(m, ctx, number, index)
+                        index += 1
+                    else:
+                        self.visit(m, ctx)
+            return
+        if kind == "command":
+            self._pwsh_command(node, ctx, self._new_pipeline(), 0)
+            return
+        if kind in ("if_statement", "elseif_clause"):
+            for i, child in enumerate(node.children):
+                if not child.is_named:
+                    continue
+                tested = node.field_name_for_child(i) == "condition"
+                self.visit(child, _Context(tested or ctx.tested, ctx.guarded, True, ctx.loop, ctx.substitution, ctx.background))
+            return
+        if kind in ("while_statement", "do_statement", "for_statement", "foreach_statement"):
+            head = ""
+            cond = node.child_by_field_name("condition")
+            if cond is not None:
+                head = self._raw(cond)
+            bounded = kind in ("foreach_statement",) or (kind == "for_statement" and bool(head.strip()))
+            if not bounded:
+                bounded = (bool(_COUNTER_TEST.search(head)) or "-lt" in head.lower() or "-le" in head.lower()) and "$" in head
+            loop = Loop(kind.replace("_statement", ""), self._pos(node.start_byte), self._pos(node.end_byte), bounded, head)
+            self.program.loops.append(loop)
+            for child in node.named_children:
+                self.visit(child, _Context(ctx.tested, ctx.guarded, True, loop, ctx.substitution, ctx.background))
+            return
+        for child in node.named_children:
+            self.visit(child, ctx)
+
+    def _pwsh_command(self, node, ctx: _Context, number: int, index: int) -> None:
+        words: list[Word] = []
+        name = node.child_by_field_name("command_name")
+        if name is not None:
+            words.append(self.word(name))
+        elements = node.child_by_field_name("command_elements")
+        inner = []
+        if elements is not None:
+            for el in elements.named_children:
+                if el.type == "command_argument_sep":
+                    continue
+                words.append(self.word(el))
+                stack = [el]
+                while stack:
+                    n = stack.pop()
+                    if n.type == "command":
+                        inner.append(n)
+                        continue
+                    stack.extend(n.named_children)
+        if words:
+            cmd = Command(
+                tuple(words),
+                self._pos(node.start_byte),
+                self._pos(node.end_byte),
+                pipeline=number,
+                pipe_index=index,
+                tested=ctx.tested,
+                guarded=ctx.guarded,
+                conditional=ctx.conditional,
+                loop=ctx.loop,
+                substitution=ctx.substitution,
+                background=ctx.background,
+            )
+            self.program.commands.append(cmd)
+        sub = _Context(ctx.tested, ctx.guarded, ctx.conditional, ctx.loop, True, ctx.background)
+        for n in inner:
+            self._pwsh_command(n, sub, self._new_pipeline(), 0)
+
+
+__all__ = ["Assignment", "Command", "Loop", "Program", "Word", "available", "parse"]
