@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 # --------------------------------------------------------------------------- model
@@ -262,14 +262,19 @@ _LOOP_EXITS = frozenset({"break", "exit", "return"})
 _COUNTER_TEST = re.compile(r"-(lt|le|gt|ge|eq|ne)\b|[<>]=?|\(\(")
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Context:
+    """Where the commands being read run (see :class:`Command`)."""
+
     tested: bool = False
     guarded: bool = False
     conditional: bool = False
     loop: Loop | None = None
     substitution: bool = False
     background: bool = False
+
+    def but(self, **changes) -> _Context:
+        return replace(self, **changes)
 
 
 class _BashReader:
@@ -318,7 +323,7 @@ class _BashReader:
                 continue
             if i + 1 < len(children) and children[i + 1].type == "&" and not ctx.background:
                 # `long-running-thing &`: runs in the background
-                self.visit(child, _Context(ctx.tested, ctx.guarded, ctx.conditional, ctx.loop, ctx.substitution, True))
+                self.visit(child, ctx.but(background=True))
             else:
                 self.visit(child, ctx)
 
@@ -343,29 +348,32 @@ class _BashReader:
             if child.named_child_count:
                 inner.extend(_substitutions(child))
         if words:
-            start, end = self._pos(node.start_byte), self._pos(node.end_byte)
-            cmd = Command(
-                tuple(words),
-                start,
-                end,
-                pipeline=self._new_pipeline() if pipeline is None else pipeline,
-                pipe_index=pipe_index,
-                tested=ctx.tested,
-                guarded=ctx.guarded,
-                conditional=ctx.conditional,
-                loop=ctx.loop,
-                substitution=ctx.substitution,
-                background=ctx.background,
-                errexit=self.errexit,
-                pipefail=self.pipefail,
-                redirects=tuple(redirects),
-            )
-            self.program.commands.append(cmd)
-            self._note_set(cmd)
-        sub_ctx = _Context(ctx.tested, ctx.guarded, ctx.conditional, ctx.loop, True, ctx.background)
+            number = self._new_pipeline() if pipeline is None else pipeline
+            self._note_set(self._add(node, words, ctx, number, pipe_index, redirects))
+        sub_ctx = ctx.but(substitution=True)
         for sub in inner:
             for child in sub.named_children:
                 self.visit(child, sub_ctx)
+
+    def _add(self, node, words: list[Word], ctx: _Context, pipeline: int, pipe_index: int, redirects=()) -> Command:
+        cmd = Command(
+            tuple(words),
+            self._pos(node.start_byte),
+            self._pos(node.end_byte),
+            pipeline=pipeline,
+            pipe_index=pipe_index,
+            tested=ctx.tested,
+            guarded=ctx.guarded,
+            conditional=ctx.conditional,
+            loop=ctx.loop,
+            substitution=ctx.substitution,
+            background=ctx.background,
+            errexit=self.errexit,
+            pipefail=self.pipefail,
+            redirects=tuple(redirects),
+        )
+        self.program.commands.append(cmd)
+        return cmd
 
     def _new_pipeline(self) -> int:
         self.pipeline += 1
@@ -449,18 +457,11 @@ class _BashReader:
             after = ops[i] if i < len(ops) else None
             before = ops[i - 1] if i > 0 else None
             guarded = ctx.guarded or (after == "||" and _is_guard(parts[i + 1], self))
-            sub = _Context(
-                tested=ctx.tested or after is not None,
-                guarded=guarded,
-                conditional=ctx.conditional or before is not None,
-                loop=ctx.loop,
-                substitution=ctx.substitution,
-                background=ctx.background,
-            )
+            sub = ctx.but(tested=ctx.tested or after is not None, guarded=guarded, conditional=ctx.conditional or before is not None)
             self.visit(part, sub)
 
     def _negated_command(self, node, ctx: _Context) -> None:
-        sub = _Context(True, True, ctx.conditional, ctx.loop, ctx.substitution, ctx.background)
+        sub = ctx.but(tested=True, guarded=True)
         for child in node.named_children:
             self.visit(child, sub)
 
@@ -472,11 +473,11 @@ class _BashReader:
                     field_name = node.field_name_for_child(i)
                     break
             if field_name == "condition":
-                self.visit(child, _Context(True, ctx.guarded, ctx.conditional, ctx.loop, ctx.substitution, ctx.background))
+                self.visit(child, ctx.but(tested=True))
             elif child.type in ("elif_clause", "else_clause"):
                 self._clause(child, ctx)
             else:
-                self.visit(child, _Context(ctx.tested, ctx.guarded, True, ctx.loop, ctx.substitution, ctx.background))
+                self.visit(child, ctx.but(conditional=True))
 
     def _clause(self, node, ctx: _Context) -> None:
         # elif: its first statements (before `then`) are the condition
@@ -488,11 +489,11 @@ class _BashReader:
             if not child.is_named:
                 continue
             tested = ctx.tested or not seen_then
-            self.visit(child, _Context(tested, ctx.guarded, True, ctx.loop, ctx.substitution, ctx.background))
+            self.visit(child, ctx.but(tested=tested, conditional=True))
 
     def _case_statement(self, node, ctx: _Context) -> None:
         for child in node.named_children:
-            self.visit(child, _Context(ctx.tested, ctx.guarded, True, ctx.loop, ctx.substitution, ctx.background))
+            self.visit(child, ctx.but(conditional=True))
 
     def _while_statement(self, node, ctx: _Context) -> None:
         keyword = node.children[0].type if node.child_count else "while"
@@ -509,15 +510,15 @@ class _BashReader:
         self.program.loops.append(loop)
         for c in conditions:
             if c.is_named:
-                self.visit(c, _Context(True, ctx.guarded, True, loop, ctx.substitution, ctx.background))
+                self.visit(c, ctx.but(tested=True, conditional=True, loop=loop))
         if body is not None:
-            self.visit(body, _Context(ctx.tested, ctx.guarded, True, loop, ctx.substitution, ctx.background))
+            self.visit(body, ctx.but(conditional=True, loop=loop))
 
     def _for_statement(self, node, ctx: _Context) -> None:
         loop = Loop("for", self._pos(node.start_byte), self._pos(node.end_byte), True, "")
         self.program.loops.append(loop)
         for child in node.named_children:
-            self.visit(child, _Context(ctx.tested, ctx.guarded, True, loop, ctx.substitution, ctx.background))
+            self.visit(child, ctx.but(conditional=True, loop=loop))
 
     def _c_style_for_statement(self, node, ctx: _Context) -> None:
         cond = node.child_by_field_name("condition")
@@ -526,7 +527,7 @@ class _BashReader:
         loop = Loop("c-for", self._pos(node.start_byte), self._pos(node.end_byte), bool(head.strip()) or _body_exits(body, self), head)
         self.program.loops.append(loop)
         if body is not None:
-            self.visit(body, _Context(ctx.tested, ctx.guarded, True, loop, ctx.substitution, ctx.background))
+            self.visit(body, ctx.but(conditional=True, loop=loop))
 
     def _variable_assignment(self, node, ctx: _Context, exported: bool = False) -> None:
         name = node.child_by_field_name("name")
@@ -542,7 +543,7 @@ class _BashReader:
             Assignment(self._raw(name), w, self._pos(node.start_byte), self._pos(node.end_byte), exported)
         )
         if value is not None:
-            sub = _Context(ctx.tested, ctx.guarded, ctx.conditional, ctx.loop, True, ctx.background)
+            sub = ctx.but(substitution=True)
             for s in _substitutions(value):
                 for child in s.named_children:
                     self.visit(child, sub)
@@ -556,7 +557,7 @@ class _BashReader:
     def _function_definition(self, node, ctx: _Context) -> None:
         body = node.child_by_field_name("body")
         if body is not None:
-            self.visit(body, _Context(ctx.tested, ctx.guarded, True, ctx.loop, ctx.substitution, ctx.background))
+            self.visit(body, ctx.but(conditional=True))
 
     def _heredoc_body(self, node, ctx: _Context) -> None:
         return  # data, not commands
@@ -696,7 +697,7 @@ class _PwshReader(_BashReader):
                 if not child.is_named:
                     continue
                 tested = node.field_name_for_child(i) == "condition"
-                self.visit(child, _Context(tested or ctx.tested, ctx.guarded, True, ctx.loop, ctx.substitution, ctx.background))
+                self.visit(child, ctx.but(tested=tested or ctx.tested, conditional=True))
             return
         if kind in ("while_statement", "do_statement", "for_statement", "foreach_statement"):
             head = ""
@@ -709,7 +710,7 @@ class _PwshReader(_BashReader):
             loop = Loop(kind.replace("_statement", ""), self._pos(node.start_byte), self._pos(node.end_byte), bounded, head)
             self.program.loops.append(loop)
             for child in node.named_children:
-                self.visit(child, _Context(ctx.tested, ctx.guarded, True, loop, ctx.substitution, ctx.background))
+                self.visit(child, ctx.but(conditional=True, loop=loop))
             return
         for child in node.named_children:
             self.visit(child, ctx)
@@ -734,21 +735,8 @@ class _PwshReader(_BashReader):
                         continue
                     stack.extend(n.named_children)
         if words:
-            cmd = Command(
-                tuple(words),
-                self._pos(node.start_byte),
-                self._pos(node.end_byte),
-                pipeline=number,
-                pipe_index=index,
-                tested=ctx.tested,
-                guarded=ctx.guarded,
-                conditional=ctx.conditional,
-                loop=ctx.loop,
-                substitution=ctx.substitution,
-                background=ctx.background,
-            )
-            self.program.commands.append(cmd)
-        sub = _Context(ctx.tested, ctx.guarded, ctx.conditional, ctx.loop, True, ctx.background)
+            self._add(node, words, ctx, number, index)
+        sub = ctx.but(substitution=True)
         for n in inner:
             self._pwsh_command(n, sub, self._new_pipeline(), 0)
 
