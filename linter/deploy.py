@@ -47,207 +47,21 @@ from typing import Iterator
 
 from .model import Job, Step
 from .shell import Word
+from .tables import (  # noqa: F401 - the tables live in one module; re-exported here
+    BOOLEAN_FLAGS,
+    DEPLOY_ACTIONS,
+    DEPLOY_COMMANDS,
+    GLOBAL_VALUE_OPTIONS,
+    PATH_OPTIONS,
+    PRODUCTION_FLAGS,
+    SELECTOR_OPTIONS,
+    SKIPPED_WORDS,
+    TARGET_OPTIONS,
+    ActionPattern,
+    CommandPattern,
+)
 from .yamltree import Mapping, Scalar, Sequence
 
-# --------------------------------------------------------------------------- tables
-
-
-@dataclass(frozen=True)
-class CommandPattern:
-    """A deploy command: a program and the leading subcommand words that make it one."""
-
-    label: str
-    #: Program basenames (fnmatch patterns, case-sensitive like the shell).
-    programs: tuple[str, ...]
-    #: Leading positional words after the program (fnmatch patterns; ``a|b`` alternatives).
-    words: tuple[str, ...] = ()
-    #: Options that make the command a rehearsal, not a deployment (``--dry-run``).
-    unless: tuple[str, ...] = ()
-    #: The program must be invoked by a path (``./deploy``), not looked up by name.
-    needs_path: bool = False
-
-
-_DRY = ("--dry-run",)
-#: A make/npm target that deploys: ``deploy``, ``deploy-prod``, ``deploy:staging`` (not ``deployment.zip``).
-_DEPLOY_TARGET = "deploy|deploy[-_:]*"
-
-#: Deploy commands (the catalogue's "deploy job" list, plus common equivalents). Data,
-#: not code: add a row to teach every gate and promotion rule a new deploy tool.
-DEPLOY_COMMANDS: tuple[CommandPattern, ...] = (
-    CommandPattern("kubectl apply", ("kubectl", "oc", "k"), ("apply",), _DRY),
-    CommandPattern("kubectl create", ("kubectl", "oc", "k"), ("create",), _DRY),
-    CommandPattern("kubectl replace", ("kubectl", "oc", "k"), ("replace",), _DRY),
-    CommandPattern("kubectl patch", ("kubectl", "oc", "k"), ("patch",), _DRY),
-    CommandPattern("kubectl set image", ("kubectl", "oc", "k"), ("set", "image"), _DRY),
-    CommandPattern("kubectl rollout restart", ("kubectl", "oc", "k"), ("rollout", "restart")),
-    CommandPattern("oc rollout latest", ("oc",), ("rollout", "latest")),
-    CommandPattern("kubectl argo rollouts set image", ("kubectl",), ("argo", "rollouts", "set", "image")),
-    CommandPattern("kubectl argo rollouts promote", ("kubectl",), ("argo", "rollouts", "promote")),
-    CommandPattern("kubectl argo rollouts set image", ("kubectl-argo-rollouts",), ("set", "image")),
-    CommandPattern("kubectl argo rollouts promote", ("kubectl-argo-rollouts",), ("promote",)),
-    CommandPattern("helm upgrade", ("helm", "helm3"), ("upgrade",), _DRY),
-    CommandPattern("helm install", ("helm", "helm3"), ("install",), _DRY),
-    CommandPattern("helmfile apply", ("helmfile",), ("apply",)),
-    CommandPattern("helmfile sync", ("helmfile",), ("sync",)),
-    CommandPattern("argocd app sync", ("argocd",), ("app", "sync")),
-    CommandPattern("aws ecs update-service", ("aws",), ("ecs", "update-service")),
-    CommandPattern("aws deploy create-deployment", ("aws",), ("deploy", "create-deployment")),
-    CommandPattern("aws cloudformation deploy", ("aws",), ("cloudformation", "deploy")),
-    CommandPattern("aws lambda update-function-code", ("aws",), ("lambda", "update-function-code")),
-    CommandPattern("aws elasticbeanstalk update-environment", ("aws",), ("elasticbeanstalk", "update-environment")),
-    CommandPattern("sam deploy", ("sam",), ("deploy",)),
-    CommandPattern("cdk deploy", ("cdk", "aws-cdk"), ("deploy",)),
-    CommandPattern("gcloud run deploy", ("gcloud",), ("run", "deploy")),
-    CommandPattern("gcloud run services update", ("gcloud",), ("run", "services", "update")),
-    CommandPattern("gcloud app deploy", ("gcloud",), ("app", "deploy")),
-    CommandPattern("gcloud functions deploy", ("gcloud",), ("functions", "deploy")),
-    CommandPattern("gcloud deploy releases promote", ("gcloud",), ("deploy", "releases", "promote")),
-    CommandPattern("az webapp deploy", ("az",), ("webapp", "deploy")),
-    CommandPattern("az webapp up", ("az",), ("webapp", "up")),
-    CommandPattern("az webapp deployment source", ("az",), ("webapp", "deployment", "source")),
-    CommandPattern("az functionapp deployment source", ("az",), ("functionapp", "deployment", "source")),
-    CommandPattern("az containerapp update", ("az",), ("containerapp", "update")),
-    CommandPattern("az containerapp up", ("az",), ("containerapp", "up")),
-    CommandPattern("terraform apply", ("terraform", "tofu", "terragrunt"), ("apply",)),
-    CommandPattern("terragrunt run-all apply", ("terragrunt",), ("run-all", "apply")),
-    CommandPattern("pulumi up", ("pulumi",), ("up",)),
-    CommandPattern("serverless deploy", ("serverless", "sls"), ("deploy",)),
-    CommandPattern("flyctl deploy", ("flyctl", "fly"), ("deploy",)),
-    CommandPattern("firebase deploy", ("firebase", "firebase-tools"), ("deploy",)),
-    CommandPattern("netlify deploy", ("netlify", "netlify-cli"), ("deploy",)),
-    CommandPattern("wrangler deploy", ("wrangler",), ("deploy",)),
-    CommandPattern("wrangler publish", ("wrangler",), ("publish",)),
-    CommandPattern("vercel deploy", ("vercel",), ("deploy",)),
-    CommandPattern("skaffold run", ("skaffold",), ("run",)),
-    CommandPattern("skaffold deploy", ("skaffold",), ("deploy",)),
-    CommandPattern("docker stack deploy", ("docker",), ("stack", "deploy")),
-    CommandPattern("kamal deploy", ("kamal",), ("deploy",)),
-    CommandPattern("eb deploy", ("eb",), ("deploy",)),
-    CommandPattern("cf push", ("cf",), ("push",)),
-    CommandPattern("auto-deploy deploy", ("auto-deploy",), ("deploy",)),  # GitLab Auto DevOps image
-    # schema migrations applied to a database: a production database change is a deploy
-    CommandPattern("liquibase update", ("liquibase",), ("update",)),
-    CommandPattern("flyway migrate", ("flyway",), ("migrate",)),
-    CommandPattern("cap deploy", ("cap",), ("*", "deploy")),
-    CommandPattern("make deploy", ("make", "gmake"), (_DEPLOY_TARGET,), ("-n", "--dry-run", "--just-print")),
-    CommandPattern("npm run deploy", ("npm", "pnpm"), ("run", _DEPLOY_TARGET)),
-    CommandPattern("npm run deploy", ("npm", "pnpm", "yarn"), ("run-script", _DEPLOY_TARGET)),
-    CommandPattern("yarn deploy", ("yarn",), (_DEPLOY_TARGET,)),
-    CommandPattern("yarn run deploy", ("yarn",), ("run", _DEPLOY_TARGET)),
-    CommandPattern("deploy script", ("deploy*.sh", "*[-_.]deploy.sh", "*[-_.]deploy[-_.]*.sh")),
-    CommandPattern("deploy script", ("deploy", "deploy[-_]*"), needs_path=True),
-)
-
-
-@dataclass(frozen=True)
-class ActionPattern:
-    """A deploying action (GitHub ``uses:``) or task (Azure ``task:``)."""
-
-    label: str
-    #: ``owner/repo[/path]`` or the task name, lower case (fnmatch pattern).
-    name: str
-    #: Deploys only when this input matches one of ``values`` (or ``default`` when unset).
-    input: str | None = None
-    values: tuple[str, ...] = ()
-    default: str | None = None
-
-
-#: Actions and tasks that deploy. GitHub owners/repos are case-insensitive.
-DEPLOY_ACTIONS: tuple[ActionPattern, ...] = (
-    ActionPattern("azure/k8s-deploy", "azure/k8s-deploy", "action", ("deploy", "promote"), "deploy"),
-    ActionPattern("azure/webapps-deploy", "azure/webapps-deploy"),
-    ActionPattern("azure/functions-action", "azure/functions-action"),
-    ActionPattern("azure/container-apps-deploy-action", "azure/container-apps-deploy-action"),
-    ActionPattern("azure/aci-deploy", "azure/aci-deploy"),
-    ActionPattern("azure/arm-deploy", "azure/arm-deploy"),
-    ActionPattern("azure/spring-apps-deploy", "azure/spring-apps-deploy"),
-    ActionPattern("azure/static-web-apps-deploy", "azure/static-web-apps-deploy", "action", ("upload",), "upload"),
-    ActionPattern("aws-actions/amazon-ecs-deploy-task-definition", "aws-actions/amazon-ecs-deploy-task-definition"),
-    ActionPattern("aws-actions/aws-cloudformation-github-deploy", "aws-actions/aws-cloudformation-github-deploy"),
-    ActionPattern("google-github-actions/deploy-cloudrun", "google-github-actions/deploy-cloudrun"),
-    ActionPattern("google-github-actions/deploy-appengine", "google-github-actions/deploy-appengine"),
-    ActionPattern("google-github-actions/deploy-cloud-functions", "google-github-actions/deploy-cloud-functions"),
-    ActionPattern("google-github-actions/deploy-gke", "google-github-actions/deploy-gke"),
-    ActionPattern("deliverybot/helm", "deliverybot/helm"),
-    ActionPattern("superfly/flyctl-actions", "superfly/flyctl-actions*", "args", ("deploy*",)),
-    ActionPattern("serverless/github-action", "serverless/github-action", "args", ("deploy*", "*deploy*")),
-    ActionPattern("cloudflare/wrangler-action", "cloudflare/wrangler-action", "command", ("deploy*", "publish*"), "deploy"),
-    ActionPattern("amondnet/vercel-action", "amondnet/vercel-action"),
-    ActionPattern("pulumi/actions", "pulumi/actions", "command", ("up",)),
-    ActionPattern("dflook/terraform-apply", "dflook/terraform-apply"),
-    ActionPattern("hashicorp/tfc-workflows-github/actions/apply-run", "hashicorp/tfc-workflows-github/actions/apply-run"),
-    # Azure Pipelines tasks (``KubernetesManifest@1`` -> "kubernetesmanifest").
-    ActionPattern("KubernetesManifest deploy", "kubernetesmanifest", "action", ("deploy", "promote", "patch", "scale"), "deploy"),
-    ActionPattern("AzureWebApp", "azurewebapp"),
-    ActionPattern("AzureRmWebAppDeployment", "azurermwebappdeployment"),
-    ActionPattern("AzureFunctionApp", "azurefunctionapp"),
-    ActionPattern("AzureContainerApps", "azurecontainerapps"),
-    ActionPattern("HelmDeploy", "helmdeploy", "command", ("upgrade", "install"), "upgrade"),
-)
-
-#: Options a program takes *before* its subcommand that consume the next word.
-GLOBAL_VALUE_OPTIONS: dict[str, frozenset[str]] = {
-    "kubectl": frozenset(
-        {
-            "-n", "--namespace", "--context", "--kubeconfig", "--cluster", "--user", "-s", "--server", "--token",
-            "--as", "--request-timeout", "--certificate-authority",
-        }
-    ),
-    "oc": frozenset({"-n", "--namespace", "--context", "--kubeconfig", "--cluster", "--user", "-s", "--server", "--token"}),
-    "helm": frozenset({"-n", "--namespace", "--kube-context", "--kubeconfig", "--kube-apiserver", "--kube-token", "--registry-config"}),
-    "helmfile": frozenset({"-e", "--environment", "-f", "--file", "--kube-context", "-n", "--namespace", "-l", "--selector"}),
-    "argocd": frozenset({"--server", "--auth-token", "--grpc-web-root-path", "--config"}),
-    "aws": frozenset({"--region", "--profile", "--output", "--endpoint-url", "--query", "--cli-read-timeout", "--cli-connect-timeout"}),
-    "gcloud": frozenset({"--project", "--account", "--configuration", "--format", "--verbosity", "--impersonate-service-account"}),
-    "az": frozenset({"--subscription", "--output", "-o", "--query"}),
-    "make": frozenset({"-C", "--directory", "-f", "--file", "-j", "--jobs"}),
-    "docker": frozenset({"--context", "-H", "--host", "--config"}),
-    "npm": frozenset({"--prefix", "-w", "--workspace"}),
-    "pnpm": frozenset({"-C", "--dir", "--filter", "-F"}),
-    "yarn": frozenset({"--cwd"}),
-}
-
-#: Words a program accepts before its subcommand that do not change it (release tracks).
-SKIPPED_WORDS: dict[str, frozenset[str]] = {
-    "gcloud": frozenset({"alpha", "beta"}),
-}
-
-#: Option names whose value selects the environment (namespace, context, stage, slot...):
-#: when one is given, bare positional words (release or service names) are not evidence.
-SELECTOR_OPTIONS = frozenset(
-    {
-        "-n", "--namespace", "--context", "--kube-context", "--slot", "--target-slot", "--stage", "-s", "--env",
-        "--environment", "-e", "--workspace", "--env-name", "--environment-name", "--alias",
-    }
-)
-#: Other option names whose value names a deploy target (cluster, project, app...).
-TARGET_OPTIONS = frozenset(
-    {
-        "--cluster", "--project", "--resource-group", "-g", "--name", "--service", "--app", "-a", "--target",
-        "--stack", "--release", "--function-name", "--application-name", "--site", "--server",
-    }
-)
-#: Flags that select production by themselves (``vercel deploy --prod``, ``netlify deploy --prod``).
-PRODUCTION_FLAGS = {"--prod": "production", "--production": "production"}
-#: Option names whose value is a path (manifests, values files, var files, working folder).
-PATH_OPTIONS = frozenset(
-    {
-        "-f", "--filename", "-k", "--kustomize", "--values", "--values-file", "--var-file", "-var-file", "-chdir",
-        "--chdir", "--config", "-c", "--file", "--kubeconfig", "--manifest", "--template-file", "--src-path",
-        "--dir", "-C", "--directory", "--cwd", "--prefix",
-    }
-)
-#: Flags that never take a value: the word after them is a positional argument.
-BOOLEAN_FLAGS = frozenset(
-    {
-        "--install", "-i", "--atomic", "--wait", "--wait-for-jobs", "--create-namespace", "--force", "--reuse-values",
-        "--reset-values", "--reset-then-reuse-values", "--cleanup-on-fail", "--debug", "--prune", "--record", "--all",
-        "-R", "--recursive", "--server-side", "--overwrite", "--quiet", "-q", "--async", "--no-wait", "--yes", "-y",
-        "--allow-unauthenticated", "--no-traffic", "--auto-approve", "-auto-approve", "--verbose", "-v",
-        "--insecure", "--force-new-deployment", "--prod", "--no-promote", "--promote", "--require-approval",
-        "--no-prompt", "-input=false", "--non-interactive", "--skip-crds", "--devel", "--dependency-update",
-    }
-)
 #: ``KEY=value`` words and option values whose key says "this is the target environment".
 _ENV_KEY = re.compile(r"(?:^|[-_.])(?:env|environment|stage|stg|target|namespace|ns|cluster|slot|tier|deploy[-_]?env)$", re.IGNORECASE)
 #: ``with:`` input names of deploying actions (and of reusable-workflow calls) that name a target.
@@ -264,18 +78,6 @@ _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?=")
 _KEYWORDS = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "time", "{", "}", "fi", "done", "exec", "command", "nohup", "builtin"})
 _INTERPRETERS = frozenset({"bash", "sh", "zsh", "dash", "ksh", "source", "."})
 _RUNNERS = frozenset({"npx", "bunx", "pnpx"})
-
-
-def _skip_heredocs(text: str, i: int, heredocs: list[tuple[str, bool]]) -> int:
-    n = len(text)
-    for delim, _strip in heredocs:
-        while i < n:
-            j = text.find("\n", i)
-            line = text[i : n if j < 0 else j]
-            i = n if j < 0 else j + 1
-            if line.strip() == delim:
-                break
-    return i
 
 
 def _command_words(words: list[Word]) -> list[Word]:
