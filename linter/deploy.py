@@ -45,7 +45,7 @@ import weakref
 from dataclasses import dataclass
 from typing import Iterator
 
-from .model import Job, Step
+from .model import Job, Script, Step
 from .shell import Word
 from .tables import (  # noqa: F401 - the tables live in one module; re-exported here
     BOOLEAN_FLAGS,
@@ -254,8 +254,9 @@ def _has_option(words: list[Word], options: tuple[str, ...]) -> bool:
 class DeployCommand:
     """A deploy command (or deploying action) found in a job.
 
-    ``start``/``end`` are offsets into ``step.script.text`` for script commands, and None
-    for actions (their place is the step's ``uses:``).
+    ``start``/``end`` are offsets into ``script.text`` for script commands — the step's
+    own script, or a repository script it runs (``./scripts/deploy.sh``) — and None for
+    actions (their place is the step's ``uses:``).
     """
 
     step: Step
@@ -270,12 +271,15 @@ class DeployCommand:
     kind: str = "command"  # "command" or "action"
     #: Words of the commands piping into this one (``kustomize build k8s/prod | ...``).
     piped: tuple[str, ...] = ()
+    #: The script the command is in (None for actions).
+    script: Script | None = None
 
     def span(self):
         """Where a rule points: the command inside the script, or the step's ``uses:``."""
         step = self.step
-        if self.kind == "command" and step.script is not None and self.start is not None:
-            return step.script.span(self.start, self.end)
+        script = self.script or step.script
+        if self.kind == "command" and script is not None and self.start is not None:
+            return script.span(self.start, self.end)
         if step.uses is not None:
             return step.file.node_span(step.uses.node)
         return step.file.node_span(step.node)
@@ -288,10 +292,15 @@ class DeployCommand:
 _SCRIPT_LANGUAGES = frozenset({"shell", "pwsh", "cmd"})
 
 
-def script_commands(step: Step) -> Iterator[tuple[list[Word], CommandPattern, int, list[str]]]:
-    """(words from the program on, table row, words in the command name, words piped in)."""
-    script = step.script
-    if script is None or script.language not in _SCRIPT_LANGUAGES or not _may_deploy(script.text):
+def script_commands(step: Step) -> Iterator[tuple[Script, list[Word], CommandPattern, int, list[str]]]:
+    """(script, words from the program on, table row, words in the command name, words
+    piped in) for the step's script and the repository scripts it runs."""
+    for script in step.scripts:
+        yield from _script_commands(script)
+
+
+def _script_commands(script: Script):
+    if script.language not in _SCRIPT_LANGUAGES or not _may_deploy(script.text):
         return
     program = script.program
     if program is None:
@@ -308,7 +317,7 @@ def script_commands(step: Step) -> Iterator[tuple[list[Word], CommandPattern, in
         while j >= 0 and commands[j].pipeline == command.pipeline:
             feed = [w.text for w in _command_words(list(commands[j].words))] + feed
             j -= 1
-        yield words, hit[0], hit[1], feed
+        yield script, words, hit[0], hit[1], feed
 
 
 def _action_identity(step: Step) -> str | None:
@@ -396,7 +405,7 @@ def _step_deploy_commands(step: Step) -> list[DeployCommand]:
         out.append(
             DeployCommand(step, (step.uses.raw,), None, None, pattern.label, _target_input_values(step.inputs), "action")
         )
-    for words, cmd, name_end, feed in script_commands(step):
+    for script, words, cmd, name_end, feed in script_commands(step):
         out.append(
             DeployCommand(
                 step,
@@ -406,6 +415,7 @@ def _step_deploy_commands(step: Step) -> list[DeployCommand]:
                 cmd.label,
                 tuple(w.text for w in words[name_end:]),
                 piped=tuple(feed),
+                script=script,
             )
         )
     return out

@@ -68,5 +68,32 @@ def load(abspath: str, max_bytes: int) -> Loaded | None:
     return remember(abspath, st, text, documents)
 
 
+_TEXTS: dict[tuple, str] = {}
+
+
+def load_text(abspath: str, max_bytes: int) -> str | None:
+    """A text file's decoded text (a shell script a step runs), or None when it is not a
+    regular file, is larger than ``max_bytes`` or is not text. Kept for the run."""
+    try:
+        st = os.stat(abspath)
+    except (OSError, ValueError):
+        return None
+    if not stat.S_ISREG(st.st_mode) or st.st_size > max_bytes:
+        return None
+    key = _key(abspath, st)
+    found = _TEXTS.get(key)
+    if found is None:
+        try:
+            with open(abspath, "rb") as fh:
+                found = decode(fh.read())
+        except (OSError, YamlError, ValueError):
+            return None
+        if len(_TEXTS) >= MAX_ENTRIES:
+            del _TEXTS[next(iter(_TEXTS))]
+        _TEXTS[key] = found
+    return found
+
+
 def clear() -> None:
+    _TEXTS.clear()
     _TABLE.clear()

@@ -56,7 +56,7 @@ class Script:
     """Shell (or other) code a step runs, with its place in the file."""
 
     text: str
-    node: Scalar
+    node: Scalar | None  # None: a repository script file a step runs
     file: SourceFile
     shell: str | None = None
     #: The language the platform runs it with: "shell", "pwsh", "javascript", ...
@@ -66,7 +66,10 @@ class Script:
     platform: str = ""
 
     def span(self, start: int, end: int):
-        """Span of ``text[start:end]`` in the file."""
+        """Span of ``text[start:end]`` in the file (the scalar's, or the whole file's for
+        a repository script a step runs)."""
+        if self.node is None:
+            return self.file.span(start, end)
         return self.file.scalar_span(self.node, start, end)
 
     @property
@@ -121,6 +124,15 @@ class Step:
     continue_on_error: YNode | None = None
     #: Platform facts without a neutral name (Azure: the deployment ``hook`` it runs in).
     extra: dict = field(default_factory=dict)
+    #: Repository scripts the step's script runs by path (``./scripts/deploy.sh``):
+    #: Scripts whose spans point into those files (see pipelint.parsers.scripts).
+    called_scripts: list = field(default_factory=list)
+
+    @property
+    def scripts(self) -> list:
+        """The step's own script, then the repository scripts it runs."""
+        own = [self.script] if self.script is not None else []
+        return own + self.called_scripts
 
     @property
     def label(self) -> str:
