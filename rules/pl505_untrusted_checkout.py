@@ -312,14 +312,9 @@ def _workflow_run_is_trusted(project, pipeline) -> bool:
 
 # --------------------------------------------------------------------------- shell commands
 
-_SEPARATORS = re.compile(r"\|\||&&|;;|[;|&()`{}]|\$\(")
-_HEREDOC = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
+#: Words before the program: wrappers (the shell parser already leaves out keywords).
+_PREFIXES = frozenset({"sudo", "env", "time", "exec", "nohup", "command", "xvfb-run", "stdbuf", "nice", "-"})
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
-#: Words before the program: wrappers and shell keywords.
-_PREFIXES = frozenset(
-    {"sudo", "env", "time", "exec", "nohup", "command", "xvfb-run", "stdbuf", "nice"}
-    | {"then", "do", "else", "elif", "if", "while", "until", "!", "-"}
-)
 
 
 @dataclass
@@ -329,140 +324,21 @@ class Command:
     end: int
 
 
-def _words(segment: str, base: int) -> list[tuple[str, int]]:
-    """Shell words of ``segment`` with quotes removed, and where each starts."""
-    words = []
-    i, n = 0, len(segment)
-    while i < n:
-        while i < n and segment[i] in " \t\r\n":
-            i += 1
-        if i >= n:
-            break
-        start = i
-        out = []
-        while i < n and segment[i] not in " \t\r\n":
-            c = segment[i]
-            if segment.startswith("${{", i):
-                close = segment.find("}}", i)
-                close = n if close == -1 else close + 2
-                out.append(segment[i:close])
-                i = close
-            elif c in "'\"":
-                close = segment.find(c, i + 1)
-                close = n if close == -1 else close
-                out.append(segment[i + 1 : close])
-                i = close + 1
-            else:
-                out.append(c)
-                i += 1
-        words.append(("".join(out), base + start))
-    return words
-
-
-def _segments(text: str) -> list[tuple[int, int]]:
-    """Spans of ``text`` between shell separators (newlines, ``;``, ``&&``, ``|``...).
-
-    Quotes may span lines; separators inside quotes and ``${{ }}`` do not count;
-    comments and here-document bodies are skipped.
-    """
-    spans: list[tuple[int, int]] = []
-    n = len(text)
-    start = i = 0
-    quote = None
-    heredocs: list[str] = []
-    while i < n:
-        c = text[i]
-        if quote:
-            if c == "\\" and quote == '"':
-                i += 2
-                continue
-            if c == quote:
-                quote = None
-            i += 1
-            continue
-        if c in "'\"":
-            quote = c
-            i += 1
-            continue
-        if c == "\\":
-            i += 2
-            continue
-        if text.startswith("${{", i):
-            close = text.find("}}", i)
-            i = n if close == -1 else close + 2
-            continue
-        if c == "#" and (i == start or text[i - 1] in " \t;&|("):
-            spans.append((start, i))
-            newline = text.find("\n", i)
-            i = start = n if newline == -1 else newline
-            continue
-        if c == "<" and text.startswith("<<", i) and not text.startswith("<<<", i):
-            m = _HEREDOC.match(text, i)
-            if m:
-                heredocs.append(m.group(2))
-                i = m.end()
-                continue
-        if c == "\n":
-            spans.append((start, i))
-            i += 1
-            for delimiter in heredocs:  # skip each here-document body
-                while i < n:
-                    newline = text.find("\n", i)
-                    line_end = n if newline == -1 else newline
-                    line = text[i:line_end].strip()
-                    i = line_end + 1
-                    if line == delimiter:
-                        break
-            heredocs = []
-            start = i
-            continue
-        m = _SEPARATORS.match(text, i)
-        if m:
-            spans.append((start, i))
-            i = m.end()
-            start = i
-            continue
-        i += 1
-    spans.append((start, min(i, n)))
-    return spans
-
-
-_REDIRECTION = re.compile(r"^(?:\d*|&)(?:>>?|<|>&|<&|&>)(.*)$")
-
-
-def _drop_redirections(words: list[tuple[str, int]]) -> list[tuple[str, int]]:
-    """``cmd >out 2>&1 < in`` -> ``cmd``: a redirection and its target are not arguments."""
-    out = []
-    skip_next = False
-    for word, at in words:
-        if skip_next:
-            skip_next = False
-            continue
-        m = _REDIRECTION.match(word)
-        if m and not word.startswith("<<"):
-            skip_next = m.group(1) == ""
-            continue
-        out.append((word, at))
-    return out
-
-
 def shell_commands(text: str) -> list[Command]:
-    """The simple commands of a script, in order (an approximation of shell syntax)."""
+    """The simple commands of a script, in order, from the shell parser
+    (:mod:`pipelint.shell`), with wrappers (``sudo``, ``env``...) left out."""
+    from pipelint.shell import parse
+
     commands: list[Command] = []
-    # Line continuations become blanks of the same length, so offsets stay valid.
-    joined = text.replace("\\\r\n", "   ").replace("\\\n", "  ")
-    for s, e in _segments(joined):
-        if s >= e:
-            continue
-        words = _drop_redirections(_words(joined[s:e], s))
-        while words and (_ASSIGNMENT.match(words[0][0]) or words[0][0] in _PREFIXES):
-            prefix = words.pop(0)[0]
+    for cmd in parse(text, "shell", "github").commands:
+        words = list(cmd.words)
+        while words and (_ASSIGNMENT.match(words[0].text) or words[0].text in _PREFIXES):
+            prefix = words.pop(0).text
             if prefix == "sudo":
-                while words and words[0][0].startswith("-"):
+                while words and words[0].text.startswith("-"):
                     words.pop(0)
         if words:
-            end = s + len(joined[s:e].rstrip())
-            commands.append(Command([w for w, _ in words], words[0][1], end))
+            commands.append(Command([w.text for w in words], words[0].start, cmd.end))
     return commands
 
 
