@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass
 
 from .deploy import is_deploy_job, is_pages_job, targets_production
+from . import tables
 from .model import Job, Step
 from .tables import TEST_ACTIONS, TEST_COMMANDS, TEST_JOB_NAMES, TEST_TASKS, TestCommand, TestTask  # noqa: F401
 from .yamltree import Mapping, Scalar
@@ -108,7 +109,7 @@ def match_test_command(words: list[str]) -> TestCommand | None:
     program = words[0].rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     if program.lower().endswith(".exe"):
         program = program[:-4]
-    for row in TEST_COMMANDS:
+    for row in tables.TEST_COMMANDS:
         if not any(fnmatch.fnmatchcase(program, p) for p in row.programs):
             continue
         if not row.words:
@@ -191,7 +192,7 @@ def step_tests(step: Step) -> list[TestActivity]:
     if _task_tests(step) or _action_tests(step):
         out.append(TestActivity(step, step.uses.raw))
     script = step.script
-    if script is None or script.language not in _SCRIPT_LANGUAGES or not _ANY_TEST.search(script.text):
+    if script is None or script.language not in _SCRIPT_LANGUAGES or not (_ANY_TEST.search(script.text) or tables.CONFIGURED.get("test-commands")):
         return out
     program = script.program
     if program is None:

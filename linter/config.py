@@ -52,6 +52,9 @@ class Settings:
     #: GitHub environment settings are unknown).
     github_environments: str | None = None
     github_environments_data: dict | None = None
+    #: ``[tool.pipelint.tables]``: rows added to pipelint's command tables
+    #: (``deploy-commands``, ``test-commands``...; see :mod:`pipelint.tables`).
+    tables: dict[str, list[str]] = field(default_factory=dict)
     #: Where the settings came from (for messages), or None for defaults.
     source: str | None = None
     #: The folder the config file lives in: relative globs are anchored there.
@@ -264,6 +267,7 @@ def settings_from(data: dict, source: str | None = None) -> Settings:
         s.fail_on = Severity.parse(data["fail-on"])
     if "max-file-size" in data:
         s.max_file_size = int(data["max-file-size"])
+    s.tables = {k: [str(e) for e in v] for k, v in data.get("tables", {}).items()}
     if "github-environments" in data:
         path = str(data["github-environments"])
         if s.base_dir and not os.path.isabs(path):

@@ -45,6 +45,7 @@ import weakref
 from dataclasses import dataclass
 from typing import Iterator
 
+from . import tables
 from .model import Job, Script, Step
 from .shell import Word
 from .tables import (  # noqa: F401 - the tables live in one module; re-exported here
@@ -145,7 +146,7 @@ def _positionals(words: list[Word], program: str) -> list[tuple[int, str]]:
 def _index_patterns():
     by_program: dict[str, list[CommandPattern]] = {}
     globbed: list[CommandPattern] = []
-    for pattern in DEPLOY_COMMANDS:
+    for pattern in tables.DEPLOY_COMMANDS:
         if any(ch in p for p in pattern.programs for ch in "*?["):
             globbed.append(pattern)
         else:
@@ -155,7 +156,6 @@ def _index_patterns():
     return by_program, globbed, glob_re
 
 
-_BY_PROGRAM, _GLOBBED, _GLOB_RE = _index_patterns()
 
 
 def _literal(pattern: str) -> str:
@@ -170,23 +170,33 @@ def _literal(pattern: str) -> str:
 #: Per table row: (program prefixes, words that must all occur). A script containing no
 #: row's program and words cannot match the table, so it is not tokenised at all (most
 #: scripts build and test; tokenising every one cost more than parsing the YAML).
-_NEEDLES = [
-    (tuple(filter(None, (_literal(p) for p in row.programs))), tuple(filter(None, (_literal(w) for w in row.words))))
-    for row in DEPLOY_COMMANDS
-]
+def _needles():
+    return [
+        (tuple(filter(None, (_literal(p) for p in row.programs))), tuple(filter(None, (_literal(w) for w in row.words))))
+        for row in tables.DEPLOY_COMMANDS
+    ]
 
 
 def _program_regex() -> re.Pattern:
     """Any table program as a word (``k`` must not match inside ``make``); glob programs
     (``deploy*.sh``) by their plain prefix."""
-    exact = {p for row in DEPLOY_COMMANDS for p in row.programs if not any(c in p for c in "*?[")}
-    prefixes = {_literal(p) for row in DEPLOY_COMMANDS for p in row.programs if any(c in p for c in "*?[")}
+    rows = tables.DEPLOY_COMMANDS
+    exact = {p for row in rows for p in row.programs if not any(c in p for c in "*?[")}
+    prefixes = {_literal(p) for row in rows for p in row.programs if any(c in p for c in "*?[")}
     alternatives = [rf"{re.escape(p)}(?![\w-])" for p in sorted(exact, key=len, reverse=True)]
     alternatives += [re.escape(p) for p in sorted(filter(None, prefixes), key=len, reverse=True)]
     return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + ")")
 
 
-_ANY_PROGRAM = _program_regex()
+@tables.on_change
+def _reindex() -> None:
+    """Derived indexes of :data:`~pipelint.tables.DEPLOY_COMMANDS` (built again when
+    the configuration adds rows)."""
+    global _BY_PROGRAM, _GLOBBED, _GLOB_RE, _NEEDLES, _ANY_PROGRAM
+    _BY_PROGRAM, _GLOBBED, _GLOB_RE = _index_patterns()
+    _NEEDLES = _needles()
+    _ANY_PROGRAM = _program_regex()
+    _may_deploy.cache_clear()
 
 
 @functools.lru_cache(maxsize=8192)
@@ -197,6 +207,9 @@ def _may_deploy(text: str) -> bool:
         if (not programs or any(p in text for p in programs)) and all(w in text for w in words):
             return True
     return False
+
+
+_reindex()
 
 
 def _match(words: list[Word]) -> tuple[CommandPattern, int] | None:

@@ -13,7 +13,7 @@ import os
 import traceback
 from dataclasses import dataclass, field
 
-from . import classify, discovery, loaded, suppressions
+from . import classify, discovery, loaded, suppressions, tables
 from .config import Settings
 from .diagnostics import Diagnostic, Severity, Suppression
 from .environments import Targets
@@ -156,6 +156,7 @@ def lint(paths: list[str], settings: Settings, registry: Registry, cwd: str | No
     was_enabled = gc.isenabled()
     gc.disable()
     try:
+        tables.configure(settings.tables)  # this run's `[tool.pipelint.tables]` rows
         return _lint(paths, settings, registry, cwd)
     finally:
         if was_enabled:

@@ -437,6 +437,8 @@ ROLLBACK_DEPLOY_OPTIONS: dict[str, tuple[str, ...]] = {
 #: Actions / tasks that roll back on failure by themselves (input, values; default).
 ROLLBACK_ACTIONS: tuple[VerifyingAction, ...] = (
     VerifyingAction("aws-actions/amazon-ecs-deploy-task-definition", "enable-ecs-managed-rollback", ("true",), default=False),
+    VerifyingAction("deliverybot/helm", "atomic", ("true",), default=False),
+    VerifyingAction("helmdeploy", "arguments", ("*--atomic*", "*--rollback-on-failure*"), default=False),  # Azure task
 )
 
 # ======================================================================= security scans
@@ -505,14 +507,72 @@ SCAN_TEMPLATES: tuple[str, ...] = (
     "*Secret-Detection*.gitlab-ci.yml",
     "*DAST*.gitlab-ci.yml",
     "*License-Scanning*.gitlab-ci.yml",
+    "Auto-DevOps.gitlab-ci.yml",
 )
 
 # ======================================================================= remote scripts
 # PL508: code downloaded and executed in one go.
 
 #: Programs that download (their output piped into an interpreter runs remote code).
-DOWNLOADERS: frozenset[str] = frozenset({"curl", "wget", "Invoke-WebRequest", "iwr", "Invoke-RestMethod", "irm", "fetch"})
+DOWNLOADERS: frozenset[str] = frozenset({"curl", "wget", "Invoke-WebRequest", "iwr", "Invoke-RestMethod", "irm", "fetch", "DownloadString"})
 #: Interpreters that run what they read on standard input (or a downloaded string).
 INTERPRETERS: frozenset[str] = frozenset(
-    {"sh", "bash", "zsh", "dash", "ksh", "python", "python3", "perl", "ruby", "node", "pwsh", "powershell", "iex", "Invoke-Expression"}
+    {"sh", "bash", "zsh", "dash", "ksh", "python", "python3", "perl", "ruby", "node", "pwsh", "powershell", "iex", "Invoke-Expression", "source", "."}
 )
+
+
+# ======================================================================= configuration
+# `[tool.pipelint.tables]`: rows a project adds to the tables above, e.g.
+#     deploy-commands = ["ship release", "./bin/deploy-*"]
+# Each command entry is "program [word ...]" (fnmatch patterns, like the rows above; a
+# program given with a path is matched by its base name).
+
+#: config key -> (table name, row factory for a command entry, or None for name lists).
+EXTENDABLE: dict[str, tuple[str, object]] = {
+    "deploy-commands": ("DEPLOY_COMMANDS", lambda label, program, words: CommandPattern(label, (program,), words)),
+    "test-commands": ("TEST_COMMANDS", lambda label, program, words: TestCommand(label, (program,), words)),
+    "verify-commands": ("VERIFY_COMMANDS", lambda label, program, words: VerifyCommand(label, (program,), words)),
+    "rollback-commands": ("ROLLBACK_COMMANDS", lambda label, program, words: RollbackCommand(label, (program,), words)),
+    "scan-commands": ("SCAN_COMMANDS", lambda label, program, words: ScanCommand(label, (program,), words)),
+    "scan-actions": ("SCAN_ACTIONS", None),
+    "http-clients": ("HTTP_CLIENTS", None),
+}
+_DEFAULTS = {name: globals()[name] for name, _factory in EXTENDABLE.values()}
+_ON_CHANGE: list = []
+#: What the current run's configuration added (config key -> entries).
+CONFIGURED: dict[str, list[str]] = {}
+
+
+def on_change(function):
+    """Register ``function`` to rebuild what a module derives from the tables (decorator)."""
+    _ON_CHANGE.append(function)
+    return function
+
+
+def configure(extra: dict[str, list[str]] | None) -> None:
+    """Reset every extendable table to its defaults, then add ``extra``'s rows (the
+    ``[tool.pipelint.tables]`` of the run's configuration). The engine calls this at the
+    start of each run; modules that read the tables read ``tables.NAME`` at call time."""
+    extra = {k: list(v) for k, v in (extra or {}).items() if v}
+    if not extra and not CONFIGURED:
+        return
+    g = globals()
+    for name, value in _DEFAULTS.items():
+        g[name] = value
+    for key, entries in extra.items():
+        name, factory = EXTENDABLE[key]
+        if factory is None:
+            current = g[name]
+            added = tuple(e.strip().lower() if name == "SCAN_ACTIONS" else e.strip() for e in entries)
+            g[name] = current | frozenset(added) if isinstance(current, frozenset) else current + added
+        else:
+            rows = []
+            for entry in entries:
+                parts = entry.split()
+                if parts:  # programs are matched by base name, like the rows above
+                    rows.append(factory(entry.strip(), parts[0].rsplit("/", 1)[-1], tuple(parts[1:])))
+            g[name] = g[name] + tuple(rows)
+    CONFIGURED.clear()
+    CONFIGURED.update(extra)
+    for function in _ON_CHANGE:
+        function()

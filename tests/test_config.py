@@ -354,3 +354,46 @@ def test_per_file_ignores_apply_to_unused_suppression_findings(tmp_path):
     assert findings(result) == [(WF, 4, 17, "PL005")]
     settings = Settings(per_file_ignores={".github/**": ["PL005"]}, base_dir=str(tmp_path))
     assert findings(run_lint(tmp_path, settings=settings, registry=test_registry())) == []
+
+
+def test_tables_extended_from_config(tmp_path):
+    """`[tool.pipelint.tables]` rows count like built-in ones, for that run only."""
+    from conftest import run_lint, write_tree
+    from pipelint.config import load_settings
+
+    root = write_tree(
+        tmp_path,
+        {
+            "pipelint.toml": '[tables]\ndeploy-commands = ["shipit release"]\ntest-commands = ["bin/check-all"]\n',
+            ".gitlab-ci.yml": """
+                stages: [test, deploy]
+                checks:
+                  stage: test
+                  script: [bin/check-all --fast]
+                release:
+                  stage: deploy
+                  script:
+                    - shipit release --target production
+            """,
+        },
+    )
+    settings = load_settings(str(root))
+    assert settings.tables == {"deploy-commands": ["shipit release"], "test-commands": ["bin/check-all"]}
+    settings.select = ["PL101", "PL106"]
+    found = [(d.code, d.line) for d in run_lint(root, settings=settings).active]
+    assert found == [("PL101", 5)]  # a deploy now; the configured test runner counts for PL106
+    # the next run without the configuration does not see those rows
+    from pipelint.config import Settings
+
+    bare = Settings()
+    bare.select = ["PL101"]
+    assert run_lint(root, settings=bare).active == []
+
+
+def test_tables_unknown_key_is_a_config_error(tmp_path):
+    import pytest
+    from pipelint.config import ConfigError, load_settings
+
+    (tmp_path / "pipelint.toml").write_text('[tables]\ndeploy-comands = ["x"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="deploy-comands"):
+        load_settings(str(tmp_path))
