@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from .deploy import is_deploy_job, is_pages_job, targets_production
 from . import tables
 from .model import Job, Step
-from .tables import TEST_ACTIONS, TEST_COMMANDS, TEST_JOB_NAMES, TEST_TASKS, TestCommand, TestTask  # noqa: F401
-from .yamltree import Mapping, Scalar
+from .tables import TEST_ACTIONS, TEST_COMMANDS, TEST_JOB_NAMES, TEST_TASKS, TestCommand  # noqa: F401
+from .yamltree import Mapping
 
 # ------------------------------------------------------------------ commands
 
@@ -140,22 +140,7 @@ class TestActivity:
     end: int | None = None
 
     def span(self):
-        step = self.step
-        if self.start is not None and step.script is not None:
-            return step.script.span(self.start, self.end)
-        if step.uses is not None:
-            return step.file.node_span(step.uses.node)
-        return step.file.node_span(step.node)
-
-
-def _input(step: Step, name: str) -> str | None:
-    inputs = step.inputs
-    if not isinstance(inputs, Mapping):
-        return None
-    for key, _k, value in inputs.items():
-        if key.lower() == name.lower() and isinstance(value, Scalar):
-            return value.value
-    return None
+        return self.step.span_at(self.start, self.end)
 
 
 def _task_tests(step: Step) -> bool:
@@ -168,7 +153,7 @@ def _task_tests(step: Step) -> bool:
             continue
         if task.input is None:
             return True
-        value = _input(step, task.input)
+        value = step.input_text(task.input)
         if value is None:
             value = task.default
         if value is None:

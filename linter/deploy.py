@@ -289,13 +289,8 @@ class DeployCommand:
 
     def span(self):
         """Where a rule points: the command inside the script, or the step's ``uses:``."""
-        step = self.step
-        script = self.script or step.script
-        if self.kind == "command" and script is not None and self.start is not None:
-            return script.span(self.start, self.end)
-        if step.uses is not None:
-            return step.file.node_span(step.uses.node)
-        return step.file.node_span(step.node)
+        start = self.start if self.kind == "command" else None
+        return self.step.span_at(start, self.end, self.script)
 
     @property
     def text(self) -> str:

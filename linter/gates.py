@@ -108,19 +108,9 @@ def manual_validation_steps(job: Job) -> list[Step]:
     return [s for s in job.steps if _task_name(s) == "manualvalidation"]
 
 
-def _input(step: Step, name: str) -> YNode | None:
-    inputs = step.inputs
-    if not isinstance(inputs, Mapping):
-        return None
-    for key, _k, value in inputs.items():
-        if key.lower() == name.lower():
-            return value
-    return None
-
-
 def validation_resumes(step: Step) -> bool:
     """``onTimeout: resume``: the validation approves itself when it times out."""
-    value = _input(step, "onTimeout")
+    value = step.input("onTimeout")
     return isinstance(value, Scalar) and value.value.strip().lower() == "resume"
 
 

@@ -128,6 +128,33 @@ class Step:
     #: Scripts whose spans point into those files (see pipelint.parsers.scripts).
     called_scripts: list = field(default_factory=list)
 
+    def span_at(self, start: int | None = None, end: int | None = None, script: Script | None = None):
+        """Where a finding about this step points: ``start``..``end`` of ``script`` (the
+        step's own by default), else its ``uses:``/``task:``, else the step."""
+        script = script or self.script
+        if start is not None and script is not None:
+            return script.span(start, start if end is None else end)
+        if self.uses is not None:
+            return self.file.node_span(self.uses.node)
+        return self.file.node_span(self.node)
+
+    def input(self, name: str) -> YNode | None:
+        """The value node of input ``name`` (GitHub ``with:``, Azure task ``inputs:``),
+        its name matched case-insensitively as Azure does."""
+        inputs = self.inputs
+        if not isinstance(inputs, Mapping):
+            return None
+        lname = name.lower()
+        for key, _k, value in inputs.items():
+            if key.lower() == lname:
+                return value
+        return None
+
+    def input_text(self, name: str) -> str | None:
+        """The text of input ``name`` when it is a scalar."""
+        value = self.input(name)
+        return value.value if isinstance(value, Scalar) else None
+
     @property
     def scripts(self) -> list:
         """The step's own script, then the repository scripts it runs."""

@@ -432,7 +432,19 @@ class _BashReader:
         if body is not None:
             if body.type == "command":
                 number = self._new_pipeline()
+                before = len(self.program.commands)
                 self._command(body, ctx, 0, number)
+                targets = tuple(
+                    self._raw(dest)
+                    for r in node.children_by_field_name("redirect")
+                    if r.type in ("file_redirect", "herestring_redirect")
+                    for dest in [r.child_by_field_name("destination")]
+                    if dest is not None
+                )
+                if targets and len(self.program.commands) > before:
+                    # `curl url > out.json`: the grammar hangs the redirect on the statement
+                    cmd = self.program.commands[before]
+                    cmd.redirects = cmd.redirects + targets
             else:
                 self.visit(body, ctx)
         for r in node.children_by_field_name("redirect"):
@@ -707,6 +719,9 @@ class _PwshReader(_BashReader):
             bounded = kind in ("foreach_statement",) or (kind == "for_statement" and bool(head.strip()))
             if not bounded:
                 bounded = (bool(_COUNTER_TEST.search(head)) or "-lt" in head.lower() or "-le" in head.lower()) and "$" in head
+            if not bounded:  # a counter or the clock checked in the body, then `break`/`exit`
+                body = node.child_by_field_name("body") or next((c for c in node.named_children if c.type == "statement_block"), None)
+                bounded = _body_exits(body, self)
             loop = Loop(kind.replace("_statement", ""), self._pos(node.start_byte), self._pos(node.end_byte), bounded, head)
             self.program.loops.append(loop)
             for child in node.named_children:

@@ -75,6 +75,7 @@ DEPLOY_COMMANDS: tuple[CommandPattern, ...] = (
     CommandPattern("az functionapp deployment source", ("az",), ("functionapp", "deployment", "source")),
     CommandPattern("az containerapp update", ("az",), ("containerapp", "update")),
     CommandPattern("az containerapp up", ("az",), ("containerapp", "up")),
+    CommandPattern("az webapp config container set", ("az",), ("webapp", "config", "container", "set")),
     CommandPattern("terraform apply", ("terraform", "tofu", "terragrunt"), ("apply",)),
     CommandPattern("terragrunt run-all apply", ("terragrunt",), ("run-all", "apply")),
     CommandPattern("pulumi up", ("pulumi",), ("up",)),
@@ -339,6 +340,7 @@ VERIFY_COMMANDS: tuple[VerifyCommand, ...] = (
     VerifyCommand("kubectl argo rollouts status", ("kubectl-argo-rollouts",), ("status",)),
     VerifyCommand("aws ecs wait services-stable", ("aws",), ("ecs", "wait", "services-stable")),
     VerifyCommand("aws cloudformation wait", ("aws",), ("cloudformation", "wait")),
+    VerifyCommand("aws deploy wait deployment-successful", ("aws",), ("deploy", "wait", "deployment-successful")),
     VerifyCommand("argocd app wait", ("argocd",), ("app", "wait")),
     VerifyCommand("flux reconcile", ("flux",), ("reconcile",)),
 )
@@ -361,6 +363,9 @@ WAITING_DEPLOYS: dict[str, tuple[str, ...]] = {
     "cdk deploy": (),
     "kamal deploy": (),
     "flyctl deploy": ("--detach",),
+    "argocd app sync": ("--async",),  # blocks until the sync operation finishes
+    "skaffold run": ("--status-check=false",),  # waits for deployments to stabilize
+    "skaffold deploy": ("--status-check=false",),
 }
 
 #: GitHub actions / Azure tasks that deploy and wait for the rollout (input that turns it
@@ -378,8 +383,10 @@ class VerifyingAction:
 VERIFYING_ACTIONS: tuple[VerifyingAction, ...] = (
     VerifyingAction("azure/k8s-deploy"),  # checks rollout status by default
     VerifyingAction("aws-actions/amazon-ecs-deploy-task-definition", "wait-for-service-stability", ("true",), default=False),
-    VerifyingAction("kubernetesmanifest", "action", ("deploy",)),  # Azure task: waits for the rollout
+    VerifyingAction("kubernetesmanifest", "action", ("deploy", "promote", "scale", "patch")),  # Azure task: waits for the rollout
     VerifyingAction("deliverybot/helm", "atomic", ("true",), default=False),
+    VerifyingAction("helmdeploy", "arguments", ("--wait", "--wait=true", "--atomic", "--atomic=true"), default=False),
+    VerifyingAction("google-github-actions/deploy-cloudrun"),  # waits for the revision to serve
 )
 
 # ======================================================================= health checks

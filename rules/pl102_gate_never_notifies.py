@@ -23,7 +23,7 @@ from pipelint.deploy import is_deploy_job
 from pipelint.diagnostics import Related, Severity
 from pipelint.gates import is_top_level_copy, manual_validation_steps
 from pipelint.rule import Rule
-from pipelint.yamltree import Mapping, Scalar
+from pipelint.yamltree import Scalar
 
 _MAX = 199
 #: The longest a ManualValidation can wait (30 days), in minutes.
@@ -100,7 +100,7 @@ class GateNeverNotifies(Rule):
     def _azure(self, pipeline):
         for key, job in pipeline.jobs.items():
             for step in manual_validation_steps(job):
-                notify = _input(step, "notifyUsers")
+                notify = step.input("notifyUsers")
                 silent = notify is None or (isinstance(notify, Scalar) and not notify.value.strip())
                 timeout = _timeout_problem(job)
                 if not silent and not timeout:
@@ -165,16 +165,6 @@ class GateNeverNotifies(Rule):
             else:
                 continue
             yield self.diagnostic(span, message, logical_path=f"jobs.{job.id}.environment")
-
-
-def _input(step, name: str):
-    inputs = step.inputs
-    if not isinstance(inputs, Mapping):
-        return None
-    for key, _k, value in inputs.items():
-        if key.lower() == name.lower():
-            return value
-    return None
 
 
 def _timeout_problem(job) -> str | None:

@@ -133,3 +133,10 @@ def test_powershell_commands():
     iwr = _find(p, "Invoke-WebRequest")[0]
     assert iwr.option("-Uri").text == "https://x/ping"
     assert _find(p, "iwr")[0].substitution
+
+
+def test_redirect_targets_are_kept_apart_from_words():
+    p = _program("curl -s https://example.com/status > status.json 2>&1\nkubectl get pods >> pods.txt\n")
+    curl, kubectl = p.commands
+    assert [w.text for w in curl.words] == ["curl", "-s", "https://example.com/status"]
+    assert curl.redirects == ("status.json", "1") and kubectl.redirects == ("pods.txt",)

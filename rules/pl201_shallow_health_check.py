@@ -1,0 +1,158 @@
+"""PL201 shallow-health-check: a post-deploy check hits an endpoint that answers while the
+service's dependencies are down.
+
+A *post-deploy check* is an HTTP request (``curl``, ``wget``, ``http``,
+``Invoke-WebRequest``... read from the script by :mod:`pipelint.shell`) that runs after a
+deploy: in a deploy job after its first deploy command or deploying step (anywhere in a
+job that only its ``environment:`` marks as deploying), or in any job downstream of a
+deploy job; or a wait-for-URL action (:data:`~pipelint.tables.HEALTH_CHECK_ACTIONS`) in
+such a job, or one that checks a non-local URL. A request in a job that deploys nothing
+and has no deploy job upstream (a CI smoke test of a docker-compose stack) is not judged.
+
+Only checks are judged: GET/HEAD requests whose response is not saved (``-o file``,
+``> file``), run or unpacked (``| sh``, ``| tar``), to URLs that do not notify, trigger or
+purge something. The path must be known: ``$URL`` / ``${{ vars.URL }}`` with no static
+path is not judged, nor is a bare ``/`` after a variable host (``$BASE/``: the variable
+may hold a path). Paths are classified by :func:`pipelint.healthcheck.classify_path`
+against the ``shallow-paths`` option (default :data:`~pipelint.tables.SHALLOW_PATHS`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipelint.activities import fit, judged_pipelines
+from pipelint.diagnostics import Severity
+from pipelint.healthcheck import (
+    after_deploy,
+    classify_path,
+    has_static_host,
+    looks_like_check,
+    requests,
+    step_label,
+    step_path,
+    url_path,
+)
+from pipelint.rule import Rule
+from pipelint.shell import Word
+from pipelint.tables import HEALTH_CHECK_ACTIONS, HTTP_CLIENTS, SHALLOW_PATHS
+from pipelint.yamltree import Scalar
+
+_CLIENT = re.compile(
+    r"(?<![\w-])(?:" + "|".join(re.escape(c) for c in sorted(HTTP_CLIENTS, key=len, reverse=True)) + r")(?![\w-])",
+    re.IGNORECASE,
+)
+_ACTION_INPUTS = ("url", "urls", "sites", "endpoint", "endpoints", "target", "host")
+_URL_IN_TEXT = re.compile(r"(?:https?://|localhost[:/]|127\.0\.0\.1)[^\s\"'|,\]\[]*", re.IGNORECASE)
+_LOCAL = re.compile(r"^(?:https?://)?(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?:[:/]|$)", re.IGNORECASE)
+
+
+class ShallowHealthCheck(Rule):
+    """## What it does
+    Flags a post-deploy health check (`curl`, `wget`, `Invoke-WebRequest`, `http` in a
+    script, or a wait-for-URL action) that hits a shallow endpoint such as `/ping`, `/`,
+    `/live` or `/version`. A check counts as post-deploy when it runs after a deploy
+    command in the same job, or in a job downstream of a deploy job.
+
+    ## Why is this bad?
+    A shallow endpoint answers as soon as the process is up, even when its database,
+    cache or downstream services are unreachable. The pipeline reports the release healthy
+    while every real request fails. A readiness endpoint (`/ready`, `/readyz`,
+    `/actuator/health`) checks the dependencies the service needs to do its work.
+
+    The list of shallow paths is configurable through the `shallow-paths` option;
+    `/health`, `/healthz` and `/status` are not flagged by default.
+
+    ## Example
+    ```yaml
+    jobs:
+      deploy:
+        runs-on: ubuntu-latest
+        environment: production
+        steps:
+          - run: kubectl apply -f k8s/production/
+          - run: curl --fail https://api.example.com/ping
+    ```
+
+    ## Use instead
+    ```yaml
+    jobs:
+      deploy:
+        runs-on: ubuntu-latest
+        environment: production
+        steps:
+          - run: kubectl apply -f k8s/production/
+          - run: curl --fail https://api.example.com/readyz
+    ```
+    """
+
+    code = "PL201"
+    name = "shallow-health-check"
+    severity = Severity.WARNING
+    platforms = ("github", "gitlab", "azure")
+    tags = ("deployment",)
+    precision = "medium"
+    scope = "project"
+    options = {"shallow-paths": list(SHALLOW_PATHS)}
+
+    def check(self, ctx):
+        project = ctx.project
+        shallow = tuple(str(p) for p in (ctx.options.get("shallow-paths") or ()))
+        if not shallow:
+            return
+        for pipeline in judged_pipelines(project):
+            for job in pipeline.jobs.values():
+                memo: dict = {}
+                for position, step in enumerate(job.steps):
+                    if step.uses is not None and step.inputs is not None:
+                        yield from self._action(job, step, position, project, shallow, memo)
+                    script = step.script
+                    if script is None or script.language not in ("shell", "pwsh") or not _CLIENT.search(script.text):
+                        continue
+                    program = script.program
+                    if program is None:
+                        continue
+                    for request in requests(program):
+                        path = request.path
+                        if not path or (path == "/" and not has_static_host(request.url)):
+                            continue
+                        if classify_path(path, shallow) != "shallow":
+                            continue
+                        if not looks_like_check(program, request):
+                            continue
+                        if not after_deploy(job, position, request.command.start, project, memo):
+                            continue
+                        span = script.span(request.url.start, request.url.end)
+                        message = self._message(job, step_label(job, step, position), path)
+                        yield self.diagnostic(span, message, logical_path=step_path(job, step, position))
+
+    def _action(self, job, step, position, project, shallow, memo):
+        ref = step.uses
+        if ref.kind != "repository" or ref.name.lower() not in {a.lower() for a in HEALTH_CHECK_ACTIONS}:
+            return
+        for key, _k, value in step.inputs.items():
+            if key.lower() not in _ACTION_INPUTS or not isinstance(value, Scalar):
+                continue
+            text = value.value
+            for m in _URL_IN_TEXT.finditer(text):
+                url = m.group(0).rstrip(".;)")
+                path = url_path(url)
+                if not path or (path == "/" and not has_static_host(Word(url, url, 0, 0))):
+                    continue
+                if classify_path(path, shallow) != "shallow":
+                    continue
+                if _LOCAL.match(url) and not after_deploy(job, position, 0, project, memo):
+                    continue
+                span = step.file.scalar_span(value, m.start(), m.start() + len(url))
+                message = self._message(job, step_label(job, step, position), path)
+                yield self.diagnostic(span, message, logical_path=step_path(job, step, position, f"with.{key}"))
+
+    @staticmethod
+    def _message(job, step: str, path: str) -> str:
+        return fit(
+            f"{step} of {job.label} checks `{path}` after the deploy: a shallow endpoint answers while the "
+            f"service's dependencies are down; check the readiness path (e.g. /ready or /readyz).",
+            f"{step} checks `{path}` after the deploy: it answers while dependencies are down; "
+            f"check the readiness path (e.g. /ready or /readyz).",
+            f"`{path}` answers while dependencies are down; check the readiness path (e.g. /ready or /readyz).",
+        )
