@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass
 
 from .shell import Command, Program, Word
-from .tables import DEEP_PATH_MARKERS, HTTP_CLIENTS, SHALLOW_PATHS
+from . import tables
+from .tables import DEEP_PATH_MARKERS, SHALLOW_PATHS
 
 _URL = re.compile(r"^(?:https?://|\$|\{\{|localhost[:/]|127\.0\.0\.1|\[?::1)", re.IGNORECASE)
 #: Options of HTTP clients that take a value (so the value is not the URL).
@@ -91,7 +92,7 @@ def requests(program: Program) -> list[Request]:
     """The HTTP requests of a program (commands of :data:`~pipelint.tables.HTTP_CLIENTS`)."""
     out = []
     for cmd in program.commands:
-        if cmd.name not in HTTP_CLIENTS:
+        if cmd.name not in tables.HTTP_CLIENTS:
             continue
         url = _url_word(cmd)
         if url is None:

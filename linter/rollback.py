@@ -41,12 +41,18 @@ from dataclasses import dataclass
 
 from .deploy import _command_words, _positionals, deploy_commands
 from .model import Job, Step
-from .tables import ROLLBACK_ACTIONS, ROLLBACK_COMMANDS, ROLLBACK_DEPLOY_OPTIONS
+from . import tables
+from .shell import mentions
+from .tables import ROLLBACK_ACTIONS, ROLLBACK_DEPLOY_OPTIONS
 from .yamltree import Scalar
 
 _SCRIPT_LANGUAGES = frozenset({"shell", "pwsh", "cmd"})
-_PROGRAMS = frozenset(p for row in ROLLBACK_COMMANDS for p in row.programs)
-_PREFILTER = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(p) for p in sorted(_PROGRAMS, key=len, reverse=True)) + r")(?![\w-])")
+
+
+def _rollback_words() -> tuple[str, ...]:
+    """Lower-cased rollback program names (of the current table: config may add rows)."""
+    return tables.derived("ROLLBACK_COMMANDS", lambda rows: tuple(sorted({p.lower() for row in rows for p in row.programs})))
+
 _ROLLBACK_NAME = re.compile(r"roll[-_ ]?back|revert|undo", re.IGNORECASE)
 _FAILURE_GH = re.compile(r"(?<![!\w])failure\(\s*\)")
 _FAILED_AZ = re.compile(r"(?<![!\w])failed\(\s*\)", re.IGNORECASE)
@@ -76,10 +82,10 @@ def _match(words):
     if not words:
         return None
     program = words[0].text.rsplit("/", 1)[-1]
-    if program not in _PROGRAMS:
+    if not any(program in row.programs for row in tables.ROLLBACK_COMMANDS):
         return None
     rest = [w for _i, w in _positionals(words, program)]
-    for row in ROLLBACK_COMMANDS:
+    for row in tables.ROLLBACK_COMMANDS:
         if program not in row.programs:
             continue
         if len(rest) >= len(row.words) and all(_alt(w, p) for w, p in zip(rest, row.words)):
@@ -97,7 +103,7 @@ def step_rollbacks(step: Step, conditional_only: bool = False) -> list[Rollback]
     if not conditional_only and _action_rolls_back(step):
         out.append(Rollback(step, step.uses.raw))
     script = step.script
-    if script is None or script.language not in _SCRIPT_LANGUAGES or not _PREFILTER.search(script.text):
+    if script is None or script.language not in _SCRIPT_LANGUAGES or not mentions(script.text, _rollback_words()):
         return out
     program = script.program
     if program is None:

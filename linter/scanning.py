@@ -35,7 +35,9 @@ from dataclasses import dataclass
 
 from .deploy import deploy_commands
 from .model import Job, Pipeline, Step
-from .tables import DOWNLOADERS, INTERPRETERS, SCAN_ACTIONS, SCAN_COMMANDS, SCAN_TASKS, SCAN_TEMPLATES, ScanCommand
+from . import tables
+from .shell import mentions
+from .tables import DOWNLOADERS, INTERPRETERS, SCAN_TASKS, SCAN_TEMPLATES, ScanCommand
 
 _SCRIPT_LANGUAGES = frozenset({"shell", "pwsh"})
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
@@ -105,7 +107,7 @@ def match_scan_command(words: list[str]) -> ScanCommand | None:
     rest = [w for w in words[1:] if not w.startswith("-")]
     if any(w in _NOT_A_SCAN for w in words[1:2]) or (len(words) == 2 and words[1] in _NOT_A_SCAN):
         return None
-    for row in SCAN_COMMANDS:
+    for row in tables.SCAN_COMMANDS:
         if program not in row.programs:
             continue
         if not row.words:
@@ -115,14 +117,13 @@ def match_scan_command(words: list[str]) -> ScanCommand | None:
     return None
 
 
-def _prefilter() -> re.Pattern:
-    names = set()
-    for row in SCAN_COMMANDS:
-        names.update(row.programs)
-    return re.compile("|".join(sorted((re.escape(n) for n in names), key=len, reverse=True)), re.IGNORECASE)
+def _scan_words() -> tuple[str, ...]:
+    """Lower-cased scanner program names (of the current table: config may add rows)."""
+    return tables.derived("SCAN_COMMANDS", _program_words)
 
 
-_MAYBE_SCAN = _prefilter()
+def _program_words(rows) -> tuple[str, ...]:
+    return tuple(sorted({p.lower().rstrip("*") for row in rows for p in row.programs}))
 
 
 def _matches(name: str, patterns) -> bool:
@@ -135,12 +136,12 @@ def step_scans(step: Step) -> list[Scan]:
     out: list[Scan] = []
     ref = step.uses
     if ref is not None:
-        if ref.kind == "repository" and _matches(ref.name, SCAN_ACTIONS):
+        if ref.kind == "repository" and _matches(ref.name, tables.SCAN_ACTIONS):
             out.append(Scan(step, ref.raw))
         elif ref.kind == "task" and _matches(ref.repo or "", SCAN_TASKS):
             out.append(Scan(step, ref.raw))
     script = step.script
-    if script is None or script.language not in _SCRIPT_LANGUAGES or not _MAYBE_SCAN.search(script.text):
+    if script is None or script.language not in _SCRIPT_LANGUAGES or not mentions(script.text, _scan_words()):
         return out
     program = script.program
     if program is None:
@@ -198,7 +199,7 @@ def scans_before_deploy(job: Job) -> list[Scan]:
 
 _DOWNLOADERS = frozenset(d.lower() for d in DOWNLOADERS)
 _INTERPRETERS = frozenset(i.lower() for i in INTERPRETERS)
-_MAYBE_REMOTE = re.compile("|".join(sorted((re.escape(d) for d in DOWNLOADERS), key=len, reverse=True)), re.IGNORECASE)
+_REMOTE_WORDS = tuple(sorted(_DOWNLOADERS))
 _SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "ash", "fish"})
 _PWSH = frozenset({"pwsh", "powershell", "iex", "invoke-expression"})
 #: Interpreter options whose value is the program text (then standard input is data).
@@ -330,7 +331,7 @@ _WHOLE_SUBSTITUTION = re.compile(r"""^\s*["']?\s*(?:[<$]\(|`|\(|&\s*\{\s*\$\()""
 def remote_executions(program) -> list[RemoteExecution]:
     """Where a program runs code it downloads (see the module docstring)."""
     out: list[RemoteExecution] = []
-    if program is None or not _MAYBE_REMOTE.search(program.text):
+    if program is None or not mentions(program.text, _REMOTE_WORDS):
         return out
     commands = program.commands
     downloaders = [c for c in commands if _name(c) in _DOWNLOADERS]
@@ -375,7 +376,7 @@ _METHOD = re.compile(r"\.(?:%s)\s*\(" % "|".join(re.escape(d) for d in sorted(DO
 def remote_scripts(step: Step) -> list[RemoteExecution]:
     """Remote executions in a step's own script (after a cheap text prefilter)."""
     script = step.script
-    if script is None or script.language not in _SCRIPT_LANGUAGES or not _MAYBE_REMOTE.search(script.text):
+    if script is None or script.language not in _SCRIPT_LANGUAGES or not mentions(script.text, _REMOTE_WORDS):
         return []
     return [r for r in remote_executions(script.program) if not r.pinned]
 

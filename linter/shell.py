@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 # --------------------------------------------------------------------------- model
@@ -192,6 +192,18 @@ def _mask(text: str, platform: str) -> tuple[str, list[tuple[int, int]]]:
     return "".join(out), spans
 
 
+# --------------------------------------------------------------------------- prefilter
+
+
+@functools.lru_cache(maxsize=65536)
+def mentions(text: str, words: tuple[str, ...]) -> bool:
+    """Cheap prefilter before :func:`parse`: one of ``words`` (lower case) occurs in
+    ``text``, ignoring case (PowerShell is case-insensitive). Plain substring tests in C,
+    remembered per (text, words): GitLab scripts repeat across jobs and pipelines."""
+    low = text.lower()
+    return any(w in low for w in words)
+
+
 # --------------------------------------------------------------------------- parsers
 
 
@@ -262,8 +274,7 @@ _LOOP_EXITS = frozenset({"break", "exit", "return"})
 _COUNTER_TEST = re.compile(r"-(lt|le|gt|ge|eq|ne)\b|[<>]=?|\(\(")
 
 
-@dataclass(frozen=True)
-class _Context:
+class _Context(NamedTuple):
     """Where the commands being read run (see :class:`Command`)."""
 
     tested: bool = False
@@ -274,7 +285,7 @@ class _Context:
     background: bool = False
 
     def but(self, **changes) -> _Context:
-        return replace(self, **changes)
+        return self._replace(**changes)
 
 
 class _BashReader:
@@ -643,6 +654,9 @@ def _unquote(raw: str) -> str:
     ``'x'`` -> ``x``, ``\\$`` -> ``$``); expansions stay as written."""
     if not raw or ("'" not in raw and '"' not in raw and "\\" not in raw):
         return raw
+    first = raw[0]
+    if first in "'\"" and raw[-1] == first and len(raw) > 1 and raw.count(first) == 2 and (first == "'" or "\\" not in raw):
+        return raw[1:-1]  # one quoted string, the usual case
     out = []
     i, n = 0, len(raw)
     quote = None
@@ -756,4 +770,4 @@ class _PwshReader(_BashReader):
             self._pwsh_command(n, sub, self._new_pipeline(), 0)
 
 
-__all__ = ["Assignment", "Command", "Loop", "Program", "Word", "available", "parse"]
+__all__ = ["Assignment", "Command", "Loop", "Program", "Word", "available", "mentions", "parse"]

@@ -550,6 +550,19 @@ _ON_CHANGE: list = []
 CONFIGURED: dict[str, list[str]] = {}
 
 
+_DERIVED: dict = {}
+
+
+def derived(name: str, build):
+    """``build(table)`` for the current value of table ``name`` (a prefilter word list, an
+    index), computed once per value: tables change only through :func:`configure`."""
+    key = (name, build)
+    found = _DERIVED.get(key)
+    if found is None:
+        found = _DERIVED[key] = build(globals()[name])
+    return found
+
+
 def on_change(function):
     """Register ``function`` to rebuild what a module derives from the tables (decorator)."""
     _ON_CHANGE.append(function)
@@ -581,5 +594,6 @@ def configure(extra: dict[str, list[str]] | None) -> None:
             g[name] = g[name] + tuple(rows)
     CONFIGURED.clear()
     CONFIGURED.update(extra)
+    _DERIVED.clear()
     for function in _ON_CHANGE:
         function()

@@ -39,13 +39,13 @@ import re
 from dataclasses import dataclass
 from typing import Iterator
 
-from . import healthcheck
+from . import healthcheck, tables
 from .deploy import DeployCommand, _command_words, deploy_commands, step_deploy_commands
 from .model import Job, Step
-from .shell import Command, Loop
+from .shell import Command, Loop, mentions
 from .tables import (
     HEALTH_CHECK_ACTIONS,
-    VERIFY_COMMANDS,
+    VERIFY_COMMANDS as _BUILTIN_VERIFY,
     VERIFYING_ACTIONS,
     WAITING_DEPLOY_OPTIONS,
     WAITING_DEPLOYS,
@@ -207,6 +207,15 @@ def waits_itself(cmd: DeployCommand) -> bool:
     return False
 
 
+def _verify_hints() -> tuple[str, ...]:
+    """Prefilter words: :data:`_VERIFY_HINT` and the programs of configured verification
+    commands (``[tool.pipelint.tables]``)."""
+    return tables.derived(
+        "VERIFY_COMMANDS",
+        lambda rows: _VERIFY_HINT + tuple(row.programs[0].lower() for row in rows[len(_BUILTIN_VERIFY):]),
+    )
+
+
 def _action_identity(step: Step) -> str:
     ref = step.uses
     if ref is None:
@@ -247,7 +256,7 @@ def _match_verify(command: Command) -> VerifyCommand | None:
     program = words[0].text.rsplit("/", 1)[-1]
     positionals = [w.text for w in words[1:] if not w.text.startswith("-")]
     texts = [w.text for w in words[1:]]
-    for row in VERIFY_COMMANDS:
+    for row in tables.VERIFY_COMMANDS:
         if program not in row.programs:
             continue
         if row.words and not _has_sequence(positionals, row.words):
@@ -278,7 +287,8 @@ def _request_checks(program, request: healthcheck.Request) -> bool:
     return healthcheck.classify_path(request.path) == "neutral" and any(w in path for w in _HEALTH_WORDS)
 
 
-_VERIFY_HINT = re.compile(r"rollout|wait|status|health|ready|curl|wget|Invoke-|iwr|irm|http|smoke", re.IGNORECASE)
+#: Words one of which a script that verifies something holds (cheap prefilter).
+_VERIFY_HINT = ("rollout", "wait", "status", "health", "ready", "curl", "wget", "invoke-", "iwr", "irm", "http", "smoke")
 
 
 @dataclass(frozen=True)
@@ -321,7 +331,7 @@ def step_verifications(step: Step) -> list[Verification]:
     if identity and any(fnmatch.fnmatchcase(identity, a) for a in HEALTH_CHECK_ACTIONS):
         out.append(Verification(step, step.uses.raw))
     script = step.script
-    if script is not None and script.language in ("shell", "pwsh", "cmd") and _VERIFY_HINT.search(script.text):
+    if script is not None and script.language in ("shell", "pwsh", "cmd") and mentions(script.text, _verify_hints()):
         program = script.program
         if program is not None:
             for command in program.commands:

@@ -34,14 +34,15 @@ from pipelint.healthcheck import (
     url_path,
 )
 from pipelint.rule import Rule
-from pipelint.shell import Word
-from pipelint.tables import HEALTH_CHECK_ACTIONS, HTTP_CLIENTS, SHALLOW_PATHS
+from pipelint.shell import Word, mentions
+from pipelint import tables
+from pipelint.tables import HEALTH_CHECK_ACTIONS, SHALLOW_PATHS
 from pipelint.yamltree import Scalar
 
-_CLIENT = re.compile(
-    r"(?<![\w-])(?:" + "|".join(re.escape(c) for c in sorted(HTTP_CLIENTS, key=len, reverse=True)) + r")(?![\w-])",
-    re.IGNORECASE,
-)
+def _client_words() -> tuple[str, ...]:
+    return tuple(sorted({c.lower() for c in tables.HTTP_CLIENTS}))
+
+
 _ACTION_INPUTS = ("url", "urls", "sites", "endpoint", "endpoints", "target", "host")
 _URL_IN_TEXT = re.compile(r"(?:https?://|localhost[:/]|127\.0\.0\.1)[^\s\"'|,\]\[]*", re.IGNORECASE)
 _LOCAL = re.compile(r"^(?:https?://)?(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?:[:/]|$)", re.IGNORECASE)
@@ -97,6 +98,7 @@ class ShallowHealthCheck(Rule):
 
     def check(self, ctx):
         project = ctx.project
+        clients = _client_words()
         shallow = tuple(str(p) for p in (ctx.options.get("shallow-paths") or ()))
         if not shallow:
             return
@@ -107,7 +109,7 @@ class ShallowHealthCheck(Rule):
                     if step.uses is not None and step.inputs is not None:
                         yield from self._action(job, step, position, project, shallow, memo)
                     script = step.script
-                    if script is None or script.language not in ("shell", "pwsh") or not _CLIENT.search(script.text):
+                    if script is None or script.language not in ("shell", "pwsh") or not mentions(script.text, clients):
                         continue
                     program = script.program
                     if program is None:

@@ -41,6 +41,7 @@ from pipelint.healthcheck import (
     step_path,
 )
 from pipelint.rule import Rule
+from pipelint.shell import mentions
 from pipelint.yamltree import Scalar, Sequence
 
 _CURL = re.compile(r"(?<![\w-])curl(?![\w-])")
@@ -141,7 +142,7 @@ class HealthCheckIgnoresHttpErrors(Rule):
                 memo: dict = {}
                 for position, step in enumerate(job.steps):
                     script = step.script
-                    if script is None or script.language != "shell" or not _CURL.search(script.text):
+                    if script is None or script.language != "shell" or not mentions(script.text, ("curl",)):
                         continue
                     program = script.program
                     if program is None:

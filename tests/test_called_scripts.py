@@ -69,6 +69,10 @@ def test_gitlab_script_line(tmp_path):
 def test_paths_that_are_not_followed(tmp_path):
     outside = tmp_path / "outside.sh"
     outside.write_text("kubectl -n production apply -f k8s/\n", encoding="utf-8")
-    for call in ("../outside.sh", "$SCRIPTS/deploy.sh", "./scripts/missing.sh", "deploy.sh"):
+    for call in ("../outside.sh", "$SCRIPTS/deploy.sh", "./scripts/missing.sh", "deploy.sh", "./scripts/link.sh"):
         root = write_tree(tmp_path / "repo", {".github/workflows/release.yml": WORKFLOW.format(call=call), "deploy.sh": DEPLOY_SH})
+        link = root / "scripts" / "link.sh"
+        if not link.exists():
+            link.parent.mkdir(exist_ok=True)
+            link.symlink_to(outside)  # a link out of the repository is not followed
         assert _pl101(root) == [], call

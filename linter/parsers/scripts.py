@@ -14,6 +14,7 @@ recursion into scripts the called script calls. Paths with variables are not fol
 from __future__ import annotations
 
 import os
+import re
 
 from .. import loaded
 from ..model import Pipeline, Script, Step
@@ -24,6 +25,9 @@ MAX_BYTES = 512_000
 MAX_PER_STEP = 4
 _SHELL_SUFFIXES = (".sh", ".bash")
 _INTERPRETERS = frozenset({"bash", "sh", "zsh", "dash", "ksh", "source", "."})
+#: A relative path to a script, or an interpreter given a script file: only then is the
+#: step's script parsed to find what it runs (most scripts run none).
+_RUNS_A_FILE = re.compile(r"(?:^|[\s;&|(])(?:\.{1,2}/|[\w.-]+/)[\w./-]*\.(?:sh|bash)\b|\b(?:bash|sh|source|zsh|dash|ksh|\.)\s+(?:-\w+\s+)*[\w./-]+\.(?:sh|bash)\b")
 
 
 def attach(pipeline: Pipeline) -> None:
@@ -35,7 +39,7 @@ def attach(pipeline: Pipeline) -> None:
     for job in pipeline.jobs.values():
         for step in job.steps:
             script = step.script
-            if script is None or script.language != "shell" or not any(s in script.text for s in _SHELL_SUFFIXES):
+            if script is None or script.language != "shell" or ".sh" not in script.text or not _RUNS_A_FILE.search(script.text):
                 continue
             found = []
             for rel in _called_paths(script):
@@ -98,14 +102,15 @@ def _candidates(rel: str, workdir: str, root: str) -> list[str]:
     if workdir:
         out.append(os.path.normpath(os.path.join(root, workdir, rel)))
     out.append(os.path.normpath(os.path.join(root, rel)))
-    real_root = os.path.realpath(root)
-    return [c for c in out if os.path.realpath(c).startswith(real_root + os.sep)]
+    return [c for c in out if c.startswith(root.rstrip(os.sep) + os.sep)]
 
 
 def _load(abspath: str, including: Script, root: str) -> Script | None:
     found = loaded.load_text(abspath, MAX_BYTES)
     if found is None:
         return None
+    if not os.path.realpath(abspath).startswith(os.path.realpath(root) + os.sep):
+        return None  # a link that leads out of the repository
     display_dir = os.path.dirname(including.file.path)
     rel = os.path.relpath(abspath, os.path.dirname(including.file.abspath))
     display = os.path.normpath(os.path.join(display_dir, rel)).replace(os.sep, "/")
