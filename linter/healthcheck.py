@@ -262,6 +262,19 @@ def after_deploy(job, step_index: int, offset: int, project, memo: dict | None =
     return memo[ukey]
 
 
+def may_follow_deploy(job, project, memo: dict | None = None) -> bool:
+    """Some point of ``job`` can run after a deploy (its own, or an upstream job's): the
+    cheap question to ask before reading its scripts."""
+    from .deploy import is_deploy_job
+
+    memo = memo if memo is not None else {}
+    if ("point", id(job)) not in memo:
+        memo[("point", id(job))] = deploy_point(job)
+    if memo[("point", id(job))] is not None or is_deploy_job(job, project):
+        return True
+    return after_deploy(job, len(job.steps), 0, project, memo)
+
+
 def step_path(job, step, position: int, key: str = "") -> str:
     """A stable logical path of a step's script (``jobs.deploy.steps[3].run``; GitLab
     ``jobs.deploy.script[1]``; Azure ``stages.s.jobs.j.steps[2]``); ``key``: an input below it."""

@@ -334,6 +334,12 @@ def _checked(text: str, name: str) -> bool:
     )
 
 
+def may_read_metrics(text: str) -> bool:
+    """Cheap test before parsing: the text can hold a metrics query read with ``jq`` (a
+    metrics source or a metric-shaped ``jq`` filter); without one there is no metric value."""
+    return "jq" in text and (_METRIC_SOURCE.search(text) is not None or _METRIC_FILTER.search(text) is not None)
+
+
 def metric_values(step: Step, program, known: dict) -> dict:
     """Variables assigned from a ``jq`` read of a metrics query in ``program`` (added to
     ``known``, which may hold values from earlier GitLab script lines of the job)."""

@@ -200,6 +200,8 @@ def scans_before_deploy(job: Job) -> list[Scan]:
 _DOWNLOADERS = frozenset(d.lower() for d in DOWNLOADERS)
 _INTERPRETERS = frozenset(i.lower() for i in INTERPRETERS)
 _REMOTE_WORDS = tuple(sorted(_DOWNLOADERS))
+#: How downloaded code reaches an interpreter: a pipe, a substitution, ``iex``.
+_HANDOVER = ("|", "$(", "<(", "`", "iex", "invoke-expression")
 _SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "ash", "fish"})
 _PWSH = frozenset({"pwsh", "powershell", "iex", "invoke-expression"})
 #: Interpreter options whose value is the program text (then standard input is data).
@@ -378,6 +380,8 @@ def remote_scripts(step: Step) -> list[RemoteExecution]:
     script = step.script
     if script is None or script.language not in _SCRIPT_LANGUAGES or not mentions(script.text, _REMOTE_WORDS):
         return []
+    if not mentions(script.text, _HANDOVER):
+        return []  # downloads that nothing runs: no pipe, substitution or Invoke-Expression
     return [r for r in remote_executions(script.program) if not r.pinned]
 
 

@@ -28,6 +28,7 @@ from pipelint.healthcheck import (
     classify_path,
     has_static_host,
     looks_like_check,
+    may_follow_deploy,
     requests,
     step_label,
     step_path,
@@ -105,12 +106,17 @@ class ShallowHealthCheck(Rule):
         for pipeline in judged_pipelines(project):
             for job in pipeline.jobs.values():
                 memo: dict = {}
+                follows: bool | None = None
                 for position, step in enumerate(job.steps):
                     if step.uses is not None and step.inputs is not None:
                         yield from self._action(job, step, position, project, shallow, memo)
                     script = step.script
                     if script is None or script.language not in ("shell", "pwsh") or not mentions(script.text, clients):
                         continue
+                    if follows is None:
+                        follows = may_follow_deploy(job, project, memo)
+                    if not follows:
+                        continue  # no deploy in or before this job: its requests are no post-deploy checks
                     program = script.program
                     if program is None:
                         continue

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pipelint.activities import fit
 from pipelint.diagnostics import Related, Severity
-from pipelint.rollback import metric_gates, metric_values
+from pipelint.rollback import may_read_metrics, metric_gates, metric_values
 from pipelint.rule import Rule
 
 _LANGUAGES = ("shell",)
@@ -81,6 +81,8 @@ class MetricGatePassesOnMissingData(Rule):
             steps = [s for s in job.steps if s.script is not None and s.script.language in _LANGUAGES]
             if not any(_may_gate(s.script.text) for s in steps):
                 continue
+            if not may_read_metrics("\n".join(s.script.text for s in steps)):
+                continue  # no metrics query anywhere in the job: no metric value to follow
             job_text = "\n".join(s.script.text for s in steps) if shared else ""
             known: dict = {}
             for step in steps:
