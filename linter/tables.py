@@ -345,6 +345,34 @@ VERIFY_COMMANDS: tuple[VerifyCommand, ...] = (
     VerifyCommand("flux reconcile", ("flux",), ("reconcile",)),
 )
 
+#: Deploy labels (:data:`~pipelint.tables.DEPLOY_COMMANDS` / ``DEPLOY_ACTIONS``) whose
+#: rollout is judged by PL202 (see pipelint.verification for what is left out and why).
+ROLLOUT_DEPLOYS: frozenset[str] = frozenset(
+    {
+        "kubectl apply", "kubectl create", "kubectl replace", "kubectl patch", "kubectl set image",
+        "kubectl rollout restart", "oc rollout latest", "kubectl argo rollouts set image",
+        "kubectl argo rollouts promote", "helm upgrade", "helm install", "helmfile apply", "helmfile sync",
+        "argocd app sync", "aws ecs update-service", "aws deploy create-deployment", "gcloud run deploy",
+        "gcloud run services update", "az webapp deploy", "az webapp up", "az webapp deployment source",
+        "flyctl deploy", "kamal deploy",
+        "azure/k8s-deploy", "azure/webapps-deploy", "aws-actions/amazon-ecs-deploy-task-definition",
+        "google-github-actions/deploy-cloudrun", "deliverybot/helm", "KubernetesManifest deploy",
+        "AzureWebApp", "AzureRmWebAppDeployment", "HelmDeploy",
+    }
+)
+
+#: Throwaway clusters a CI job creates to test against (a job that deploys into one is a
+#: test harness, not a release): commands (program, subcommand words) and actions.
+LOCAL_CLUSTER_COMMANDS = (
+    ("kind", ("create", "cluster")), ("minikube", ("start",)), ("k3d", ("cluster", "create")),
+    ("ctlptl", ("create",)), ("microk8s", ("start",)), ("k3s", ("server",)),
+)
+LOCAL_CLUSTER_ACTIONS = (
+    "helm/kind-action", "engineerd/setup-kind", "container-tools/kind-action", "medyagh/setup-minikube",
+    "manusa/actions-setup-minikube", "absaoss/k3d-action", "nolar/setup-k3d-k3s", "debianmaster/actions-k3s",
+    "jupyterhub/action-k3s-helm", "rancher/k3d-action",
+)
+
 #: Deploy commands that wait for the rollout themselves when given one of these options.
 WAITING_DEPLOY_OPTIONS: dict[str, tuple[str, ...]] = {
     "helm upgrade": ("--wait", "--atomic", "--rollback-on-failure"),

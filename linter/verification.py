@@ -44,6 +44,9 @@ from .deploy import DeployCommand, _command_words, deploy_commands, step_deploy_
 from .model import Job, Step
 from .shell import Command, Loop, mentions
 from .tables import (
+    LOCAL_CLUSTER_ACTIONS,
+    LOCAL_CLUSTER_COMMANDS,
+    ROLLOUT_DEPLOYS,
     HEALTH_CHECK_ACTIONS,
     VERIFY_COMMANDS as _BUILTIN_VERIFY,
     VERIFYING_ACTIONS,
@@ -52,22 +55,6 @@ from .tables import (
     VerifyCommand,
 )
 from .yamltree import Mapping, Scalar
-
-#: Deploy labels (:data:`~pipelint.tables.DEPLOY_COMMANDS` / ``DEPLOY_ACTIONS``) whose
-#: rollout is judged by PL202 (see the module docstring for what is left out and why).
-ROLLOUT_DEPLOYS: frozenset[str] = frozenset(
-    {
-        "kubectl apply", "kubectl create", "kubectl replace", "kubectl patch", "kubectl set image",
-        "kubectl rollout restart", "oc rollout latest", "kubectl argo rollouts set image",
-        "kubectl argo rollouts promote", "helm upgrade", "helm install", "helmfile apply", "helmfile sync",
-        "argocd app sync", "aws ecs update-service", "aws deploy create-deployment", "gcloud run deploy",
-        "gcloud run services update", "az webapp deploy", "az webapp up", "az webapp deployment source",
-        "flyctl deploy", "kamal deploy",
-        "azure/k8s-deploy", "azure/webapps-deploy", "aws-actions/amazon-ecs-deploy-task-definition",
-        "google-github-actions/deploy-cloudrun", "deliverybot/helm", "KubernetesManifest deploy",
-        "AzureWebApp", "AzureRmWebAppDeployment", "HelmDeploy",
-    }
-)
 
 #: Kubernetes kinds that roll out pods (``kubectl create deployment``, ``kubectl patch sts``).
 _WORKLOAD_KINDS = frozenset(
@@ -83,17 +70,6 @@ _NON_WORKLOAD_FILE = re.compile(
     r"issuers?|cluster-issuer|endpoints?|endpointslices?|accounts?|networkpolic(?:y|ies)|quotas?|limitrange|priorityclass|hpa|pdb)(?:[._-]|$)",
     re.IGNORECASE,
 )
-#: Throwaway clusters a CI job creates to test against (a job that deploys into one is a
-#: test harness, not a release): commands (program, subcommand words) and actions.
-_LOCAL_CLUSTER_COMMANDS = (
-    ("kind", ("create", "cluster")), ("minikube", ("start",)), ("k3d", ("cluster", "create")),
-    ("ctlptl", ("create",)), ("microk8s", ("start",)), ("k3s", ("server",)),
-)
-_LOCAL_CLUSTER_ACTIONS = (
-    "helm/kind-action", "engineerd/setup-kind", "container-tools/kind-action", "medyagh/setup-minikube",
-    "manusa/actions-setup-minikube", "absaoss/k3d-action", "nolar/setup-k3d-k3s", "debianmaster/actions-k3s",
-    "jupyterhub/action-k3s-helm", "rancher/k3d-action",
-)
 _LOCAL_CLUSTER_HINT = re.compile(r"\b(?:kind|minikube|k3d|ctlptl|microk8s|k3s)\b")
 #: Path words of health endpoints the catalogue does not call shallow: a GET to them
 #: after the deploy counts as a check (besides the deep readiness paths).
@@ -105,7 +81,7 @@ _HEALTH_WORDS = ("health", "status", "ready")
 
 def _creates_local_cluster(step: Step) -> bool:
     identity = _action_identity(step)
-    if identity and identity in _LOCAL_CLUSTER_ACTIONS:
+    if identity and identity in LOCAL_CLUSTER_ACTIONS:
         return True
     ref = step.uses
     if ref is not None and ref.kind == "local" and _LOCAL_CLUSTER_HINT.search(ref.raw):
@@ -123,7 +99,7 @@ def _creates_local_cluster(step: Step) -> bool:
         if not words:
             continue
         name = words[0].rsplit("/", 1)[-1]
-        for program_name, sub in _LOCAL_CLUSTER_COMMANDS:
+        for program_name, sub in LOCAL_CLUSTER_COMMANDS:
             if name == program_name and tuple(w for w in words[1:] if not w.startswith("-"))[: len(sub)] == sub:
                 return True
     return False
