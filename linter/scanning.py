@@ -377,7 +377,11 @@ _METHOD = re.compile(r"\.(?:%s)\s*\(" % "|".join(re.escape(d) for d in sorted(DO
 
 def remote_scripts(step: Step) -> list[RemoteExecution]:
     """Remote executions in a step's own script (after a cheap text prefilter)."""
-    script = step.script
+    return remote_scripts_in(step.script)
+
+
+def remote_scripts_in(script) -> list[RemoteExecution]:
+    """Remote executions in one script: a step's own, or a repository script it runs."""
     if script is None or script.language not in _SCRIPT_LANGUAGES or not mentions(script.text, _REMOTE_WORDS):
         return []
     if not mentions(script.text, _HANDOVER):
@@ -392,6 +396,7 @@ __all__ = [
     "match_scan_command",
     "remote_executions",
     "remote_scripts",
+    "remote_scripts_in",
     "scan_templates",
     "scans_before_deploy",
     "step_scans",

@@ -20,7 +20,7 @@ from __future__ import annotations
 from pipelint.activities import job_path
 from pipelint.diagnostics import Related, Severity
 from pipelint.rule import Rule
-from pipelint.scanning import remote_scripts, strip_wrappers
+from pipelint.scanning import remote_scripts_in, strip_wrappers
 
 _MAX_URL = 60
 
@@ -71,11 +71,8 @@ class RemoteScriptExecution(Rule):
     def check(self, ctx):
         project = ctx.project
         seen: set = set()
-        for step, path in _steps(project):
-            script = step.script
-            if script is None:
-                continue
-            for found in remote_scripts(step):
+        for step, path, script in _scripts(project):
+            for found in remote_scripts_in(script):
                 d, i = found.downloader, found.interpreter
                 span = script.span(d.words[0].start, d.words[-1].end)
                 key = (span.path, span.start.offset)
@@ -86,6 +83,14 @@ class RemoteScriptExecution(Rule):
                 if i is not d:
                     related.append(Related(script.span(i.words[0].start, i.words[-1].end), "the interpreter that runs the download"))
                 yield self.diagnostic(span, _message(step, found), related=related, logical_path=path)
+
+
+def _scripts(project):
+    """(step, logical path, script) for each step's script and the repository scripts it
+    runs (``./scripts/install.sh``): a download piped into bash there runs all the same."""
+    for step, path in _steps(project):
+        for script in step.scripts:
+            yield step, path, script
 
 
 def _steps(project):

@@ -76,3 +76,19 @@ def test_paths_that_are_not_followed(tmp_path):
             link.parent.mkdir(exist_ok=True)
             link.symlink_to(outside)  # a link out of the repository is not followed
         assert _pl101(root) == [], call
+
+
+def test_remote_script_execution_inside_a_called_script(tmp_path):
+    root = write_tree(
+        tmp_path,
+        {
+            ".github/workflows/release.yml": WORKFLOW.format(call="./scripts/setup.sh"),
+            "scripts/setup.sh": """
+                #!/usr/bin/env bash
+                set -euo pipefail
+                curl -fsSL https://get.example.com/install.sh | bash
+            """,
+        },
+    )
+    result = run_lint(root, select=["PL508"])
+    assert [(d.path, d.line, d.column) for d in result.active] == [("scripts/setup.sh", 3, 1)]
