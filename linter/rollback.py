@@ -253,6 +253,12 @@ __all__ = [
 #   exits non-zero, when it is false if the ``else`` branch (or ``|| ...``) does;
 #   ``if !`` flips it.
 #
+# Everything is read from the parsed program (:mod:`pipelint.shell`): the comparisons
+# are ``Program.tests`` (their words and single :class:`~pipelint.shell.Comparison`), the
+# direction is ``Program.fails_when`` (``if``/``elif`` branches and ``&&``/``||`` lists,
+# ``Program.decisions``), ``bc`` expressions are the word ``echo`` pipes into ``bc``.
+# Regexes only split single words (a ``bc`` expression, a ``${X%.*}`` copy, a URL).
+#
 # The finding is made only when the missing-data value makes the gate *pass*; a default
 # that fails closed (``// 1`` for an error rate tested with ``> 0.05``, ``// error(...)``,
 # ``jq -e``) or an explicit check (``[ -z "$X" ]``, ``"$X" == "null"``, ``${X:?}``,
@@ -268,7 +274,6 @@ _METRIC_SOURCE = re.compile(
 _METRIC_FILTER = re.compile(r"\.data\.result|\.value\[1\]|pointlist|Datapoints|MetricDataResults|\.series\[|\.Values\[")
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
 _INT = re.compile(r"^-?\d+$")
-_FAILS = re.compile(r"\bexit\s+(?:[1-9]\d*|\$\{?\w+)|(?:^|[;&|{\s])(?:false|return\s+[1-9])\b|::error|##vso\[task\.complete result=Failed")
 
 
 @dataclass(frozen=True)
@@ -320,18 +325,37 @@ def _jq_missing(jq_words: list[str]) -> str | None:
     return default if _NUMBER.match(default) or default in ("null", "") else None
 
 
-def _checked(text: str, name: str) -> bool:
-    """An explicit missing-data check of ``$name`` somewhere in ``text``: ``-z``/``-n``,
-    a comparison with ``null``/``""``, ``=~``, ``${name:?}``."""
-    n = re.escape(name)
-    ref = r"\"?\$\{?" + n + r"\}?\"?"
-    return bool(
-        re.search(r"-[zn]\s+" + ref, text)
-        or re.search(ref + r"\s*(?:==?|!=)\s*(?:[\"']?(?:null|None|NaN|nan)\b|\"\"|'')", text)
-        or re.search(r"[\"']?\b(?:null|NaN)[\"']?\s*(?:==?|!=)\s*" + ref, text)
-        or re.search(ref + r"\s*=~", text)
-        or re.search(r"\$\{" + n + r":?\?", text)
-    )
+_NULLISH = frozenset({"null", "None", "NaN", "nan", ""})
+
+
+def _ref(word, name: str) -> bool:
+    """``word`` is exactly a reference to ``$name`` (``$X``, ``"${X}"``)."""
+    return re.fullmatch(r"\$\{?" + re.escape(name) + r"\}?", word.text) is not None
+
+
+def _checked(program, name: str) -> bool:
+    """An explicit missing-data check of ``$name`` in ``program``: a test with ``-z``/``-n``
+    of it, a comparison with ``null``/``""``, ``=~``, or ``${name:?}`` in any word."""
+    for test in program.tests:
+        words = test.words
+        for i, w in enumerate(words):
+            if not _ref(w, name):
+                continue
+            before = words[i - 1] if i else None
+            after = words[i + 1] if i + 1 < len(words) else None
+            if before is not None and before.raw in ("-z", "-n"):
+                return True
+            if after is not None and after.raw == "=~":
+                return True
+            if after is not None and after.raw in ("=", "==", "!=") and i + 2 < len(words) and words[i + 2].text in _NULLISH:
+                return True
+            if before is not None and before.raw in ("=", "==", "!=") and i >= 2 and words[i - 2].text in ("null", "NaN"):
+                return True
+    guard = re.compile(r"\$\{" + re.escape(name) + r":?\?")
+    words = [w for c in program.commands for w in c.words]
+    words += [a.value for a in program.assignments]
+    words += [w for t in program.tests for w in t.words]
+    return any("$" in w.text and guard.search(w.text) for w in words)
 
 
 def may_read_metrics(text: str) -> bool:
@@ -371,9 +395,10 @@ def metric_values(step: Step, program, known: dict) -> dict:
                 # printf "%.0f" "$ERR" / echo "$ERR * 100" | bc: null -> 0
                 ref = next((n for n in out if re.search(r"\$\{?" + re.escape(n) + r"\b", raw)), None)
                 if ref is not None and any(c.name in ("printf", "bc", "awk", "cut", "tr", "sed", "xargs") for c in inner):
-                    if any(c.name == "bc" for c in inner) and _bc_compare(raw):
+                    expr = _bc_expression(inner)
+                    if expr is not None and _BC_CMP.match(expr):
                         src = out[ref]
-                        out[a.name] = MetricValue(a.name, _bc_value(raw, ref, src.missing), src.step, src.start, src.end, src.origin or src.name)
+                        out[a.name] = MetricValue(a.name, _bc_value(expr, ref, src.missing), src.step, src.start, src.end, src.origin or src.name)
                     elif any(c.name == "printf" for c in inner):
                         src = out[ref]
                         out[a.name] = MetricValue(a.name, "0" if src.missing is not None else None, src.step, src.start, src.end, src.origin or src.name)
@@ -395,13 +420,23 @@ def metric_values(step: Step, program, known: dict) -> dict:
     return out
 
 
-_BC = re.compile(r"\$\(\s*echo\s+[\"']?(?P<expr>[^\"'|]*)[\"']?\s*\|\s*bc(?:\s+-l)?\s*\)")
+# A ``bc`` expression is one shell word (the argument of the ``echo`` piped into ``bc``);
+# the regexes below only split that word.
 _BC_CMP = re.compile(r"^\s*(?P<a>\S+)\s*(?P<op>>=|<=|==|!=|>|<)\s*(?P<b>\S+)\s*$")
+_BC_FEEDERS = frozenset({"echo"})
 
 
-def _bc_compare(raw: str) -> bool:
-    m = _BC.search(raw)
-    return bool(m and _BC_CMP.match(m.group("expr")))
+def _bc_expression(commands) -> str | None:
+    """The expression ``bc`` reads in ``commands`` (``echo "$E > 0.05" | bc -l``), or None."""
+    for c in commands:
+        if c.name != "bc" or c.pipe_index == 0:
+            continue
+        feeder = next((f for f in commands if f.pipeline == c.pipeline and f.pipe_index == c.pipe_index - 1), None)
+        if feeder is None or feeder.name not in _BC_FEEDERS:
+            continue
+        args = [w for w in feeder.args if not (w.raw.startswith("-") and w.raw in ("-n", "-e", "-ne", "-en"))]
+        return " ".join(w.text for w in args)
+    return None
 
 
 def _bc_operand(text: str, name: str, missing: str) -> float | None | str:
@@ -416,12 +451,12 @@ def _bc_operand(text: str, name: str, missing: str) -> float | None | str:
     return None
 
 
-def _bc_value(raw: str, name: str, missing: str | None) -> str | None:
-    """The output of ``echo "A OP B" | bc`` when ``$name`` holds ``missing``."""
+def _bc_value(expr: str, name: str, missing: str | None) -> str | None:
+    """The output of ``echo "A OP B" | bc`` (``expr``: the echoed word) when ``$name``
+    holds ``missing``."""
     if missing is None:
         return None
-    m = _BC.search(raw)
-    c = _BC_CMP.match(m.group("expr")) if m else None
+    c = _BC_CMP.match(expr)
     if c is None:
         return None
     a = _bc_operand(c.group("a"), name, missing)
@@ -456,19 +491,19 @@ def _evaluate(kind: str, left: str, op: str, right: str) -> bool | None:
     if kind == "[":
         if op in ("=", "==", "!="):
             return (left == right) if op != "!=" else (left != right)
-        if op in (">", "<", ">=", "<="):
+        if op in (">", "<", ">=", "<=", "=~"):
             return None  # a redirect inside [ ]
         if _INT.match(left) and _INT.match(right):
             return _compare(int(left), op, int(right))
         return False  # "integer expression expected": status 2
     if kind == "[[":
-        if op in ("=", "==", "!="):
+        if op in ("=", "==", "!=", "=~"):
             return None  # patterns
         if op in (">", "<"):
             return _compare(left, op, right)
         if op in (">=", "<="):
             return None
-    if op == "=":
+    if op in ("=", "=~"):
         return None
     a, b = _arith(left), _arith(right)
     if a is None or b is None:
@@ -476,113 +511,93 @@ def _evaluate(kind: str, left: str, op: str, right: str) -> bool | None:
     return _compare(a, op, b)
 
 
-_CONSTRUCT = re.compile(r"\[\[(?P<dbl>.*?)\]\]|\(\((?P<ar>.*?)\)\)|(?<![\[\w])\[\s(?P<sgl>.*?)\s\](?!\])|(?<![\w-])test\s+(?P<tst>[^;&|\n]*)")
-_OPERAND = r"(\"[^\"]*\"|'[^']*'|\$\([^)]*\)|[^\s\"']+)"
-_CMP = re.compile(r"^\s*(?P<neg>!\s+)?" + _OPERAND + r"\s*(?P<op>-gt|-lt|-ge|-le|-eq|-ne|==|!=|>=|<=|=|>|<)\s*" + _OPERAND + r"\s*$")
+def _inside(program, word) -> list:
+    """The commands of a ``$( )`` word, from the parsed program."""
+    return [c for c in program.commands if word.start <= c.start < word.end]
 
 
-def _strip_quotes(text: str) -> str:
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
-        return text[1:-1]
-    return text
-
-
-def _substitute(text: str, value: MetricValue) -> str:
-    """Operand with the metric variable (or a bc over it) replaced by its missing value."""
-    text = _strip_quotes(text.strip())
-    m = _BC.fullmatch(text)
-    if m:
-        bc = _bc_value(text, value.name, value.missing)
-        return bc if bc is not None else "$?"
-    return re.sub(r"\$\{?" + re.escape(value.name) + r"\}?(?![\w])", lambda _m: value.missing, text)
-
-
-def _fail_direction(text: str, start: int, end: int) -> bool | None:
-    """True when the gate fails if the comparison at ``text[start:end]`` is true, False
-    when it fails if it is false, None when unknown."""
-    line_start = text.rfind("\n", 0, start) + 1
-    before = text[line_start:start]
-    negated = bool(re.search(r"!\s*$", before))
-    rest = text[end:]
-    direction = None
-    m_if = re.search(r"(?:^\s*|[;&|]\s*|\bthen\s+|\belse\s+|\bdo\s+)(?:if|elif)\s+(?:!\s*)?$", before)
-    if m_if:
-        m_then = re.match(r"\s*(?:\)\)|\]\]|\]|\))?\s*;?\s*\n?\s*then\b", rest)
-        if m_then is None:
-            return None
-        body = rest[m_then.end():]
-        m_end = re.search(r"\b(else|elif|fi)\b", body)
-        then_part = body[: m_end.start()] if m_end else body
-        if _FAILS.search(then_part):
-            direction = True
-        elif m_end and m_end.group(1) == "else":
-            else_part = body[m_end.end():]
-            m_fi = re.search(r"\bfi\b", else_part)
-            if _FAILS.search(else_part[: m_fi.start()] if m_fi else else_part):
-                direction = False
-    else:
-        m_op = re.match(r"\s*(&&|\|\|)\s*(\{[^}]*\}|[^\n;]*)", rest)
-        if m_op and _FAILS.search(m_op.group(2) if m_op.group(2).startswith("{") else " " + m_op.group(2)):
-            direction = m_op.group(1) == "&&"
-    if direction is None:
+def _bc_word(program, word) -> str | None:
+    """The ``bc`` expression when ``word`` is exactly ``$(echo "..." | bc)``."""
+    if not (word.text.startswith("$(") and word.text.endswith(")")):
         return None
-    return not direction if negated else direction
+    return _bc_expression(_inside(program, word))
 
 
-def metric_gates(step: Step, program, values: dict, job_text: str = "") -> list[MetricGate]:
-    """Comparisons in ``program`` of tracked metric values that pass on missing data
-    (``job_text``: other script text of the same shell, searched for explicit checks)."""
-    text = program.text
+def _substitute(program, word, value: MetricValue) -> str:
+    """Operand with the metric variable (or a bc over it) replaced by its missing value."""
+    expr = _bc_word(program, word)
+    if expr is not None:
+        bc = _bc_value(expr, value.name, value.missing)
+        return bc if bc is not None else "$?"
+    return re.sub(r"\$\{?" + re.escape(value.name) + r"\}?(?![\w])", lambda _m: value.missing, word.text)
+
+
+def _mentions(test, name: str) -> bool:
+    """One of ``test``'s words reads ``$name`` (or names it, inside ``(( ))``)."""
+    ref = re.compile(r"\$\{?" + re.escape(name) + r"\b")
+    return any(ref.search(w.text) or (test.kind == "((" and w.text == name) for w in test.words)
+
+
+def metric_gates(step: Step, program, values: dict, others=()) -> list[MetricGate]:
+    """Comparisons in ``program`` of tracked metric values that pass on missing data.
+    ``others``: programs of the same shell (earlier/later GitLab script lines of the job),
+    searched for explicit missing-data checks (iterated only when a gate is found)."""
     out: list[MetricGate] = []
-    if not values:
+    if not values or not program.tests:
         return out
-    for m in _CONSTRUCT.finditer(text):
-        kind = "[[" if m.group("dbl") is not None else "((" if m.group("ar") is not None else "["
-        inner = next(g for g in (m.group("dbl"), m.group("ar"), m.group("sgl"), m.group("tst")) if g is not None)
+    text = program.text
+    for test in program.tests:
         for value in values.values():
-            if value.step is step and m.start() < value.end:
+            if value.step is step and test.start < value.end:
                 continue  # compared before it is read
-            if not re.search(r"\$\{?" + re.escape(value.name) + r"\b|(?<![\w$])" + re.escape(value.name) + r"\b", inner):
+            if value.missing is None or not _mentions(test, value.name):
                 continue
-            if value.missing is None or _checked(text, value.name) or (job_text and _checked(job_text, value.name)):
-                continue
-            gate = _gate(kind, inner, value)
+            gate = _gate(program, test, value)
             if gate is None:
                 continue
-            fails_when = _fail_direction(text, m.start(), m.end())
-            if fails_when is None:
+            fails_when = program.fails_when(test.start, test.end)
+            if fails_when is None or gate == fails_when:
+                continue  # not a gate, or on missing data the gate fails
+            if _checked(program, value.name) or any(_checked(p, value.name) for p in others if p is not None):
                 continue
-            if gate != fails_when:  # on missing data the gate does not fail
-                out.append(MetricGate(value, step, m.start(), m.end(), m.group(0)))
-                break
+            out.append(MetricGate(value, step, test.start, test.end, text[test.start : test.end]))
+            break
     return out
 
 
-def _gate(kind: str, inner: str, value: MetricValue) -> bool | None:
-    """The comparison's outcome when the metric is missing (None: not a comparison of it)."""
-    if kind == "((":
-        inner = inner.strip()
-        bc = _BC.fullmatch(inner)
-        if bc:
-            out = _bc_value(inner, value.name, value.missing)
+def _gate(program, test, value: MetricValue) -> bool | None:
+    """The test's outcome when the metric is missing (None: not a comparison of it)."""
+    if test.kind == "((":
+        if len(test.words) == 1:
+            expr = _bc_word(program, test.words[0])
+            if expr is None:
+                return None
+            out = _bc_value(expr, value.name, value.missing)
             if out is None:
                 return None
             return out not in ("", "0")
-        m = re.fullmatch(r"\s*\$?\{?(\w+)\}?\s*(>=|<=|==|!=|>|<)\s*(\S+)\s*", inner)
-        if not m:
+        cmp = test.comparison
+        if cmp is None or cmp.negated or cmp.op == "=~":
             return None
-        left = value.missing if m.group(1) == value.name else m.group(1)
-        right = value.missing if m.group(3).lstrip("$").strip("{}") == value.name else m.group(3)
-        return _evaluate("((", left, m.group(2), right)
-    m = _CMP.match(inner)
-    if not m:
+        names = []
+        for w in (cmp.left, cmp.right):
+            m = re.fullmatch(r"\$?\{?(\w+)\}?", w.text)
+            names.append(value.missing if m and m.group(1) == value.name else w.text)
+        if re.fullmatch(r"\$?\{?\w+\}?", cmp.left.text) is None:
+            return None
+        return _evaluate("((", names[0], cmp.op, names[1])
+    cmp = test.comparison
+    if cmp is None:
         return None
-    left = _substitute(m.group(2), value)
-    right = _substitute(m.group(4), value)
-    result = _evaluate(kind, left, m.group("op"), right)
+    left = _substitute(program, cmp.left, value)
+    right = _substitute(program, cmp.right, value)
+    kind = "[[" if test.kind == "[[" else "["
+    result = _evaluate(kind, left, cmp.op, right)
     if result is None:
         return None
-    return not result if m.group("neg") else result
+    if kind == "[" and cmp.op.startswith("-") and not (_INT.match(left) and _INT.match(right)):
+        return False  # "integer expression expected" (status 2), also under `[ ! ... ]`
+    return not result if cmp.negated else result
 
 
 __all__ += ["MetricGate", "MetricValue", "metric_gates", "metric_values"]

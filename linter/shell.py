@@ -138,6 +138,93 @@ class Assignment:
     exported: bool = False
 
 
+#: Operators that compare two operands inside a test (``[ ]``, ``[[ ]]``, ``test``, ``(( ))``).
+COMPARISON_OPERATORS = frozenset(
+    {"-eq", "-ne", "-gt", "-ge", "-lt", "-le", "=", "==", "!=", "<", ">", "<=", ">=", "=~"}
+)
+
+
+class Comparison(NamedTuple):
+    """A test that is one comparison: ``left op right`` (``negated``: ``[ ! a -gt b ]``)."""
+
+    left: Word
+    op: str
+    right: Word
+    negated: bool = False
+
+
+@dataclass
+class Test:
+    """A test construct: ``[ ... ]``, ``[[ ... ]]``, ``test ...`` or ``(( ... ))``.
+
+    ``words``: its operands and operators in source order, flattened (quotes removed,
+    offsets into the script text; the brackets themselves are not words): ``[ "$E" -gt 5 ]``
+    -> ``$E``, ``-gt``, ``5``; ``[[ -z $X || $X == null ]]`` -> ``-z``, ``$X``, ``||``,
+    ``$X``, ``==``, ``null``; ``(( $(echo "$E > 1" | bc) ))`` -> the one word
+    ``$(echo "$E > 1" | bc)`` (the commands inside are in :attr:`Program.commands`).
+    The context flags mean what they mean on :class:`Command`."""
+
+    kind: str  # "[", "[[", "test", "(("
+    words: tuple[Word, ...]
+    start: int
+    end: int
+    tested: bool = False
+    guarded: bool = False
+    conditional: bool = False
+    loop: Loop | None = None
+    substitution: bool = False
+
+    @property
+    def comparison(self) -> Comparison | None:
+        """The comparison when the whole test is one (``a op b`` or ``! a op b``)."""
+        words = self.words
+        negated = bool(words) and words[0].text == "!" and words[0].raw == "!"
+        if negated:
+            words = words[1:]
+        if len(words) == 3 and words[1].text in COMPARISON_OPERATORS and not words[1].dynamic:
+            return Comparison(words[0], words[1].text, words[2], negated)
+        return None
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+
+@dataclass(frozen=True)
+class Branch:
+    """What runs after a decision (an ``if`` body, the right side of ``&&``/``||``).
+    ``fails``: it always ends the step with a failure (``exit 1``, ``exit $rc``, ``false``,
+    ``return 1``, ``echo "##vso[task.complete result=Failed]"``, also inside ``{ }`` or
+    after ``echo ... &&``)."""
+
+    start: int
+    end: int
+    fails: bool = False
+    #: it always succeeds (``echo``/``printf`` messages, ``true``, ``:``): in
+    #: ``T && echo bad && exit 1`` the ``exit`` runs whenever ``T`` is true.
+    succeeds: bool = False
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A statement whose exit status decides what runs next: the condition of an
+    ``if``/``elif`` (``kind`` "if"/"elif") or the left side of ``&&``/``||``.
+
+    ``start``/``end``: the deciding statement (for ``if a; b; then`` the last one; a
+    leading ``!`` is stripped and sets ``negated``; a redirected statement is its body).
+    ``when_true``/``when_false``: the branch that runs when the status is true
+    (zero)/false, None when nothing runs. ``outer``: the whole ``if`` statement or
+    ``a && b`` list (a list's status decides in turn when it is itself a condition)."""
+
+    kind: str  # "if", "elif", "&&", "||"
+    start: int
+    end: int
+    negated: bool
+    when_true: Branch | None
+    when_false: Branch | None
+    outer: tuple[int, int]
+
+
 @dataclass
 class Program:
     text: str
@@ -147,6 +234,60 @@ class Program:
     loops: list[Loop] = field(default_factory=list)
     #: Parts of the script the parser could not read (skipped).
     errors: int = 0
+    #: Test constructs (``[ ]``, ``[[ ]]``, ``test``, ``(( ))``) in source order (bash only).
+    tests: list[Test] = field(default_factory=list)
+    #: ``if``/``elif`` conditions and ``&&``/``||`` lists (bash only).
+    decisions: list[Decision] = field(default_factory=list)
+    _decision_maps: tuple | None = field(default=None, repr=False, compare=False)
+
+    def fails_when(self, start: int, end: int) -> bool | None:
+        """Which exit status of the statement at ``start..end`` (a test, a command) makes
+        the step fail through the decisions around it: True when the step fails if it
+        is true (``if T; then exit 1``, ``T && exit 1``), False when it fails if it is
+        false (``T || exit 1``, ``if T; then ...; else exit 1``, ``if ! T; then exit 1``),
+        None when neither is certain. Follows ``a && b || exit 1`` chains."""
+        if self._failing(start, end, True):
+            return True
+        if self._failing(start, end, False):
+            return False
+        return None
+
+    def _failing(self, start: int, end: int, status: bool) -> bool:
+        if self._decision_maps is None:
+            by_cond: dict = {}
+            by_branch: dict = {}
+            for d in self.decisions:
+                by_cond.setdefault((d.start, d.end), d)
+                if d.kind in ("&&", "||"):
+                    b = d.when_true or d.when_false
+                    if b is not None:
+                        by_branch.setdefault((b.start, b.end), d)
+            self._decision_maps = (by_cond, by_branch)
+        by_cond, by_branch = self._decision_maps
+        span = (start, end)
+        for _ in range(64):
+            d = by_cond.get(span)
+            if d is not None:
+                status = (not status) if d.negated else status
+                branch = d.when_true if status else d.when_false
+                if branch is not None:
+                    if branch.fails:
+                        return True
+                    if d.kind in ("&&", "||") and branch.succeeds:
+                        status = True  # the list's status is the message's: true
+                        span = d.outer
+                        continue
+                    return False
+                if d.kind in ("if", "elif"):
+                    return False
+                span = d.outer  # `a && b` with a false: the list is false
+                continue
+            d = by_branch.get(span)
+            if d is not None:
+                span = d.outer  # the right side's status is the list's status
+                continue
+            return False
+        return False
 
     def value_of(self, name: str, before: int) -> Word | None:
         """The last value assigned to ``name`` before offset ``before`` (``IMAGE=x``)."""
@@ -328,6 +469,9 @@ class _BashReader:
             return
         if kind == "ERROR":
             self.program.errors += 1
+        self._children(node, ctx)
+
+    def _children(self, node, ctx: _Context) -> None:
         children = node.children
         for i, child in enumerate(children):
             if not child.is_named:
@@ -360,7 +504,13 @@ class _BashReader:
                 inner.extend(_substitutions(child))
         if words:
             number = self._new_pipeline() if pipeline is None else pipeline
-            self._note_set(self._add(node, words, ctx, number, pipe_index, redirects))
+            cmd = self._add(node, words, ctx, number, pipe_index, redirects)
+            self._note_set(cmd)
+            if cmd.name in ("test", "[") and not words[0].dynamic:
+                operands = words[1:]
+                if cmd.name == "[" and operands and operands[-1].text == "]":
+                    operands = operands[:-1]
+                self._add_test(cmd.name, node, operands, ctx)
         sub_ctx = ctx.but(substitution=True)
         for sub in inner:
             for child in sub.named_children:
@@ -476,6 +626,24 @@ class _BashReader:
                 ops.append(child.type)
             elif child.is_named:
                 parts.append(child)
+        for i, op in enumerate(ops[: len(parts) - 1]):
+            first = parts[0]
+            cond, negated = (first, False) if i > 0 else self._core(first)
+            cstart = self._pos(cond.start_byte) if i == 0 else self._pos(first.start_byte)
+            cend = self._pos(cond.end_byte) if i == 0 else self._pos(parts[i].end_byte)
+            right = parts[i + 1]
+            branch = Branch(self._pos(right.start_byte), self._pos(right.end_byte), self._fails([right]), self._is_message(right))
+            self.program.decisions.append(
+                Decision(
+                    op,
+                    cstart,
+                    cend,
+                    negated,
+                    branch if op == "&&" else None,
+                    branch if op == "||" else None,
+                    (self._pos(first.start_byte), self._pos(right.end_byte)),
+                )
+            )
         for i, part in enumerate(parts):
             after = ops[i] if i < len(ops) else None
             before = ops[i - 1] if i > 0 else None
@@ -489,6 +657,7 @@ class _BashReader:
             self.visit(child, sub)
 
     def _if_statement(self, node, ctx: _Context) -> None:
+        self._record_if(node)
         for child in node.named_children:
             field_name = None
             for i in range(node.child_count):
@@ -513,6 +682,166 @@ class _BashReader:
                 continue
             tested = ctx.tested or not seen_then
             self.visit(child, ctx.but(tested=tested, conditional=True))
+
+    # ---------------------------------------------------------------- tests, decisions
+    def _test_command(self, node, ctx: _Context) -> None:
+        opening = node.children[0].type if node.child_count else "["
+        words: list[Word] = []
+        for child in node.children:
+            if child.type in ("[", "]", "[[", "]]"):
+                continue
+            self._flatten(child, words)
+        self._add_test("[[" if opening == "[[" else "[", node, words, ctx)
+        self._children(node, ctx)
+
+    def _compound_statement(self, node, ctx: _Context) -> None:
+        if node.child_count and node.children[0].type == "((":
+            words: list[Word] = []
+            for child in node.children[1:]:
+                if child.type != "))":
+                    self._flatten(child, words)
+            self._add_test("((", node, words, ctx)
+        self._children(node, ctx)
+
+    def _flatten(self, node, out: list[Word]) -> None:
+        """Operands and operators of a test expression, in source order."""
+        if node.type in ("binary_expression", "unary_expression", "parenthesized_expression", "ternary_expression") or (
+            not node.is_named and node.child_count == 0 and node.type not in ('"', "'")
+        ):
+            if node.child_count == 0:
+                out.append(self.word(node))
+                return
+            for child in node.children:
+                self._flatten(child, out)
+            return
+        if node.type == "comment":
+            return
+        out.append(self.word(node))
+
+    def _add_test(self, kind: str, node, words, ctx: _Context) -> None:
+        self.program.tests.append(
+            Test(
+                kind,
+                tuple(words),
+                self._pos(node.start_byte),
+                self._pos(node.end_byte),
+                tested=ctx.tested,
+                guarded=ctx.guarded,
+                conditional=ctx.conditional,
+                loop=ctx.loop,
+                substitution=ctx.substitution,
+            )
+        )
+
+    def _core(self, node):
+        """The statement whose status decides: ``! x`` -> (x, negated), a redirected
+        statement -> its body."""
+        negated = False
+        for _ in range(8):
+            if node.type == "negated_command" and node.named_child_count:
+                negated = not negated
+                node = node.named_children[0]
+            elif node.type == "redirected_statement" and node.child_by_field_name("body") is not None:
+                node = node.child_by_field_name("body")
+            else:
+                break
+        return node, negated
+
+    def _record_if(self, node) -> None:
+        conditions = []
+        body = []
+        clauses = []
+        for i, child in enumerate(node.children):
+            if not child.is_named or child.type == "comment":
+                continue
+            if node.field_name_for_child(i) == "condition":
+                conditions.append(child)
+            elif child.type in ("elif_clause", "else_clause"):
+                clauses.append(child)
+            else:
+                body.append(child)
+        parts = [("if", conditions, body)]
+        for clause in clauses:
+            if clause.type == "elif_clause":
+                cond, then, seen = [], [], False
+                for child in clause.children:
+                    if child.type == "then":
+                        seen = True
+                    elif child.is_named and child.type != "comment":
+                        (then if seen else cond).append(child)
+                parts.append(("elif", cond, then))
+        for index, (kind, cond, then) in enumerate(parts):
+            if not cond:
+                continue
+            core, negated = self._core(cond[-1])
+            when_true = self._branch(then) if then else None
+            when_false = None
+            nxt = clauses[index] if index < len(clauses) else None
+            if nxt is not None:
+                if nxt.type == "else_clause":
+                    stmts = [c for c in nxt.named_children if c.type != "comment"]
+                    when_false = self._branch(stmts) if stmts else None
+                else:
+                    when_false = Branch(self._pos(nxt.start_byte), self._pos(nxt.end_byte), False)
+            self.program.decisions.append(
+                Decision(
+                    kind,
+                    self._pos(core.start_byte),
+                    self._pos(core.end_byte),
+                    negated,
+                    when_true,
+                    when_false,
+                    (self._pos(node.start_byte), self._pos(node.end_byte)),
+                )
+            )
+
+    def _branch(self, statements) -> Branch:
+        return Branch(self._pos(statements[0].start_byte), self._pos(statements[-1].end_byte), self._fails(statements))
+
+    def _fails(self, statements) -> bool:
+        """One of ``statements`` (run in sequence) always ends the step with a failure."""
+        for node in statements:
+            if self._statement_fails(node):
+                return True
+        return False
+
+    def _statement_fails(self, node) -> bool:
+        t = node.type
+        if t == "command":
+            words = [_unquote(self._raw(c)) for c in node.named_children if c.type not in ("file_redirect", "herestring_redirect", "variable_assignment")]
+            if not words:
+                return False
+            name = words[0].rsplit("/", 1)[-1]
+            if name in ("exit", "return"):
+                return len(words) > 1 and words[1] not in ("0", "") and (name == "exit" or not words[1].startswith("$"))
+            if name == "false":
+                return True
+            if name in ("echo", "printf"):
+                return any("##vso[task.complete result=Failed" in w for w in words[1:])
+            return False
+        if t == "redirected_statement":
+            body = node.child_by_field_name("body")
+            return body is not None and self._statement_fails(body)
+        if t == "compound_statement":
+            if node.child_count and node.children[0].type == "((":
+                return False
+            return self._fails([c for c in node.named_children if c.type != "comment"])
+        if t == "list":
+            # `echo "too high" && exit 1`: the right side runs after a message
+            ops = [c.type for c in node.children if c.type in ("&&", "||")]
+            parts = [c for c in node.named_children if c.type != "comment"]
+            if ops and all(o == "&&" for o in ops) and parts:
+                left = parts[:-1]
+                return self._statement_fails(parts[-1]) and all(self._is_message(p) for p in left)
+            return False
+        return False
+
+    def _is_message(self, node) -> bool:
+        node, _ = self._core(node)
+        if node.type != "command":
+            return False
+        name = node.child_by_field_name("name")
+        return name is not None and _unquote(self._raw(name)) in ("echo", "printf", "true", ":")
 
     def _case_statement(self, node, ctx: _Context) -> None:
         for child in node.named_children:
@@ -770,4 +1099,18 @@ class _PwshReader(_BashReader):
             self._pwsh_command(n, sub, self._new_pipeline(), 0)
 
 
-__all__ = ["Assignment", "Command", "Loop", "Program", "Word", "available", "mentions", "parse"]
+__all__ = [
+    "COMPARISON_OPERATORS",
+    "Assignment",
+    "Branch",
+    "Command",
+    "Comparison",
+    "Decision",
+    "Loop",
+    "Program",
+    "Test",
+    "Word",
+    "available",
+    "mentions",
+    "parse",
+]

@@ -83,7 +83,7 @@ class MetricGatePassesOnMissingData(Rule):
                 continue
             if not may_read_metrics("\n".join(s.script.text for s in steps)):
                 continue  # no metrics query anywhere in the job: no metric value to follow
-            job_text = "\n".join(s.script.text for s in steps) if shared else ""
+            others = _Programs(steps) if shared else ()
             known: dict = {}
             for step in steps:
                 if not shared or step.name == "after_script":
@@ -94,7 +94,7 @@ class MetricGatePassesOnMissingData(Rule):
                 if program is None:
                     continue
                 values = metric_values(step, program, known)
-                for gate in metric_gates(step, program, values, job_text):
+                for gate in metric_gates(step, program, values, others):
                     yield self._finding(job, step, gate)
                 if shared:
                     known = values
@@ -113,6 +113,18 @@ class MetricGatePassesOnMissingData(Rule):
             f"{step.label} compares ${value.name} with no missing-data check: with no data the gate passes.",
         )
         return self.diagnostic(gate.span(), message, related=related, logical_path=_path(job, step))
+
+
+class _Programs:
+    """The parsed programs of a job's script lines (GitLab: one shell), parsed only when
+    a gate asks for missing-data checks elsewhere in the job."""
+
+    def __init__(self, steps):
+        self.steps = steps
+
+    def __iter__(self):
+        for s in self.steps:
+            yield s.script.program
 
 
 def _path(job, step) -> str:

@@ -140,3 +140,91 @@ def test_redirect_targets_are_kept_apart_from_words():
     curl, kubectl = p.commands
     assert [w.text for w in curl.words] == ["curl", "-s", "https://example.com/status"]
     assert curl.redirects == ("status.json", "1") and kubectl.redirects == ("pods.txt",)
+
+
+def test_test_constructs_with_words_and_comparison():
+    p = _program("""
+        if [ "$E" -gt 5 ]; then exit 1; fi
+        [[ ! $RATE > 0.5 && -n $X ]] || exit 1
+        test "$N" -ge 3 && echo many
+        while (( i < 10 )); do i=$((i+1)); done
+        [ ! "$UP" -eq 1 ]
+        (( $(echo "$E > 0.05" | bc -l) )) && exit 1
+    """)
+    kinds = [t.kind for t in p.tests]
+    assert kinds == ["[", "[[", "test", "((", "[", "(("]
+    first, dbl, tst, arith, neg, bc = p.tests
+    assert [w.text for w in first.words] == ["$E", "-gt", "5"]
+    assert p.text[first.start:first.end] == '[ "$E" -gt 5 ]' and first.tested
+    cmp = first.comparison
+    assert (cmp.left.text, cmp.op, cmp.right.text, cmp.negated) == ("$E", "-gt", "5", False)
+    assert p.text[cmp.left.start:cmp.left.end] == '"$E"'
+    assert dbl.comparison is None  # two tests joined by &&
+    assert [w.text for w in dbl.words] == ["!", "$RATE", ">", "0.5", "&&", "-n", "$X"]
+    assert tst.comparison.op == "-ge" and _find(p, "test")  # still a command too
+    assert arith.loop is not None and arith.comparison.left.text == "i"
+    assert neg.comparison.negated and neg.comparison.op == "-eq"
+    (word,) = bc.words
+    assert word.text == '$(echo $E > 0.05 | bc -l)'
+    assert [c.name for c in p.commands if word.start <= c.start < word.end] == ["echo", "bc"]
+
+
+def test_test_constructs_in_comments_and_strings_are_not_tests():
+    p = _program("""
+        # if [ "$E" -gt 5 ]; then exit 1; fi
+        echo "[ $E -gt 5 ] && exit 1"
+        cat <<EOF
+        [[ $E -gt 5 ]] || exit 1
+        EOF
+    """)
+    assert p.tests == [] and p.decisions == []
+
+
+def _fails_when(p, source: str):
+    (t,) = [t for t in p.tests if p.text[t.start:t.end] == source]
+    return p.fails_when(t.start, t.end)
+
+
+def test_decisions_say_which_status_fails_the_step():
+    p = _program("""
+        if [ "$A" -gt 5 ]; then echo high; exit 1; fi
+        if ! [ "$B" -le 5 ]; then exit 1; fi
+        if [[ $C -lt 5 ]]; then echo ok; else exit 2; fi
+        [ "$D" -gt 5 ] && { echo "too many"; exit 1; }
+        [ "$E" -eq 1 ] || exit 1
+        [ -z "$F" ] || [ "$F" = null ] || exit 1
+        [ "$G" -gt 5 ] && echo "too many" && exit 1
+        if [ "$H" -gt 5 ]; then echo "high"; fi
+        if [ "$I" = x ]; then echo; elif [ "$J" -gt 1 ]; then false; fi
+        [ "$K" -gt 1 ] 2>/dev/null && exit "$RC"
+        if [ "$L" -gt 1 ] && [ "$M" -gt 1 ]; then exit 1; fi
+        [ "$N" -gt 1 ] && echo "##vso[task.complete result=Failed;]too many"
+        if [ "$O" -gt 1 ]; then echo "::error::too many"; fi
+        (( P > 3 )) || exit 1
+    """)
+    assert _fails_when(p, '[ "$A" -gt 5 ]') is True
+    assert _fails_when(p, '[ "$B" -le 5 ]') is False
+    assert _fails_when(p, "[[ $C -lt 5 ]]") is False
+    assert _fails_when(p, '[ "$D" -gt 5 ]') is True
+    assert _fails_when(p, '[ "$E" -eq 1 ]') is False
+    assert _fails_when(p, '[ -z "$F" ]') is None  # true: passes; false: depends on the next test
+    assert _fails_when(p, '[ "$F" = null ]') is False
+    assert _fails_when(p, '[ "$G" -gt 5 ]') is True
+    assert _fails_when(p, '[ "$H" -gt 5 ]') is None  # nothing fails
+    assert _fails_when(p, '[ "$I" = x ]') is None  # false: runs the elif, unknown
+    assert _fails_when(p, '[ "$J" -gt 1 ]') is True
+    assert _fails_when(p, '[ "$K" -gt 1 ]') is True
+    assert _fails_when(p, '[ "$L" -gt 1 ]') is None
+    assert _fails_when(p, '[ "$M" -gt 1 ]') is True
+    assert _fails_when(p, '[ "$N" -gt 1 ]') is True
+    assert _fails_when(p, '[ "$O" -gt 1 ]') is None  # an annotation does not fail the step
+    assert _fails_when(p, "(( P > 3 ))") is False
+    kinds = sorted({d.kind for d in p.decisions})
+    assert kinds == ["&&", "elif", "if", "||"]
+    (d,) = [d for d in p.decisions if d.kind == "if" and d.negated]
+    assert p.text[d.start:d.end] == '[ "$B" -le 5 ]' and d.when_true.fails and d.when_false is None
+
+
+def test_powershell_has_no_tests_or_decisions():
+    p = _program("if ($x -gt 5) { exit 1 }", "pwsh")
+    assert p.tests == [] and p.decisions == []
