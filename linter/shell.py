@@ -42,7 +42,7 @@ class Word(NamedTuple):
     dynamic: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Loop:
     kind: str  # "while", "until", "for", "c-for"
     start: int
@@ -444,6 +444,9 @@ class _BashReader:
     def _pos(self, byte: int) -> int:
         return byte if self.to_char is None else self.to_char(byte)
 
+    def _span(self, node) -> tuple[int, int]:
+        return self._pos(node.start_byte), self._pos(node.end_byte)
+
     def _raw(self, node) -> str:
         return self.text[self._pos(node.start_byte) : self._pos(node.end_byte)]
 
@@ -459,7 +462,12 @@ class _BashReader:
 
     # ---------------------------------------------------------------- walk
     def run(self, root) -> None:
+        self.loop_parts: dict[int, tuple[tuple[int, int], tuple[int, int]]] = {}
         self.visit(root, _Context())
+        for loop in self.program.loops:
+            parts = self.loop_parts.get(id(loop))
+            if parts is not None and not loop.bounded:
+                loop.bounded = _bounded(self.program, *parts)
 
     def visit(self, node, ctx: _Context) -> None:
         kind = node.type
@@ -851,15 +859,13 @@ class _BashReader:
         keyword = node.children[0].type if node.child_count else "while"
         conditions = node.children_by_field_name("condition")
         body = node.child_by_field_name("body")
-        head = " ".join(self._raw(c) for c in conditions if c.is_named)
-        loop = Loop(
-            "until" if keyword == "until" else "while",
-            self._pos(node.start_byte),
-            self._pos(node.end_byte),
-            _bounded_while(head, body, self),
-            head,
-        )
+        named = [c for c in conditions if c.is_named]
+        head = " ".join(self._raw(c) for c in named)
+        loop = Loop("until" if keyword == "until" else "while", self._pos(node.start_byte), self._pos(node.end_byte), False, head)
         self.program.loops.append(loop)
+        # bounded or not is decided once the whole script is read (run)
+        condition = (self._pos(named[0].start_byte), self._pos(named[-1].end_byte)) if named else (loop.start, loop.start)
+        self.loop_parts[id(loop)] = (condition, self._span(body) if body is not None else (loop.end, loop.end))
         for c in conditions:
             if c.is_named:
                 self.visit(c, ctx.but(tested=True, conditional=True, loop=loop))
@@ -876,8 +882,10 @@ class _BashReader:
         cond = node.child_by_field_name("condition")
         head = self._raw(cond) if cond is not None else ""
         body = node.child_by_field_name("body")
-        loop = Loop("c-for", self._pos(node.start_byte), self._pos(node.end_byte), bool(head.strip()) or _body_exits(body, self), head)
+        loop = Loop("c-for", self._pos(node.start_byte), self._pos(node.end_byte), bool(head.strip()), head)
         self.program.loops.append(loop)
+        if body is not None:
+            self.loop_parts[id(loop)] = ((loop.start, loop.start), self._span(body))
         if body is not None:
             self.visit(body, ctx.but(conditional=True, loop=loop))
 
@@ -957,15 +965,35 @@ def _is_guard(node, reader: _BashReader) -> bool:
     return False
 
 
-def _bounded_while(head: str, body, reader: _BashReader) -> bool:
-    """A ``while``/``until`` loop ends by itself: its condition compares a counter, it
-    runs under ``timeout``, or its body leaves it (``break``/``exit``) after testing one."""
-    h = head.strip()
-    if h.startswith("timeout ") or " timeout " in h:
+#: Comparisons that count (a counter, a time); string equality tests a state instead.
+_ORDERING = frozenset({"-lt", "-le", "-gt", "-ge", "-eq", "-ne", "<", ">", "<=", ">="})
+_LEAVE = frozenset({"break", "exit", "return"})
+
+
+def _counts(test: Test) -> bool:
+    """An ordering comparison with a variable operand (``[ $i -lt 10 ]``, ``(( n < 30 ))``)."""
+    if test.kind == "((":
+        return any(w.text in _ORDERING or any(op in w.text for op in ("<", ">")) for w in test.words)
+    return any(w.text in _ORDERING for w in test.words) and any(w.dynamic for w in test.words)
+
+
+def _bounded(program: Program, condition: tuple[int, int], body: tuple[int, int]) -> bool:
+    """A ``while``/``until`` loop ends by itself, read from the model: its condition runs
+    under ``timeout`` or compares a counter, or its body leaves it (``break``/``exit``/
+    ``return``) and tests a counter or the clock (``SECONDS``, ``date``)."""
+    c0, c1 = condition
+    b0, b1 = body
+    if any(c.name == "timeout" for c in program.commands if c0 <= c.start < c1):
         return True
-    if _COUNTER_TEST.search(h) and "$" in h:
+    if any(_counts(t) for t in program.tests if c0 <= t.start < c1):
         return True
-    return _body_exits(body, reader)
+    inside = [c for c in program.commands if b0 <= c.start < b1]
+    if not any(c.name in _LEAVE for c in inside):
+        return False
+    if any(_counts(t) for t in program.tests if b0 <= t.start < b1):
+        return True
+    clock = any(c.name == "date" for c in inside) or any("SECONDS" in w.text for c in inside for w in c.words)
+    return clock or any("SECONDS" in w.text for t in program.tests if b0 <= t.start < b1 for w in t.words)
 
 
 def _body_exits(body, reader: _BashReader) -> bool:
