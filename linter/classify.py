@@ -72,6 +72,38 @@ _GITLAB_PATH = re.compile(
 )
 
 
+_YAML_PATH = re.compile(r"\.ya?ml$", re.IGNORECASE)
+_MANIFEST_API = re.compile(r"^[ \t]*(?:-[ \t]+)?apiVersion[ \t]*:", re.M)
+_MANIFEST_KIND = re.compile(r"^[ \t]*(?:-[ \t]+)?kind[ \t]*:", re.M)
+HELM_TEMPLATE = "helm-template"
+
+
+def _manifest_sniff(path: str, head: str) -> bool | str:
+    """Text test for the manifest kind: ``apiVersion:`` and ``kind:`` keys; a Helm chart
+    template (``templates/`` beside a ``Chart.yaml``, with ``{{ }}``) is not YAML:
+    :data:`HELM_TEMPLATE` (skipped with a notice, never PL001)."""
+    if "{{" in head and (_in_helm_chart(path) or head.lstrip().startswith("{{")):
+        return HELM_TEMPLATE  # (a file that opens with a template action is one too)
+    return _MANIFEST_API.search(head) is not None and _MANIFEST_KIND.search(head) is not None
+
+
+def _in_helm_chart(path: str) -> bool:
+    import os
+
+    parts = path.replace("\\", "/").split("/")
+    for i in range(len(parts) - 2, 0, -1):
+        if parts[i] == "templates":
+            chart = "/".join(parts[:i])
+            return os.path.isfile(os.path.join(chart, "Chart.yaml")) or os.path.isfile(os.path.join(chart, "Chart.yml"))
+    return False
+
+
+def _manifest_content(root) -> str | None:
+    from .parsers.kubernetes import is_manifest
+
+    return "kubernetes" if is_manifest(root) else None
+
+
 def _gitlab():
     from .parsers import gitlab
 
@@ -96,7 +128,17 @@ KINDS: list[FileKind] = [
         sniff=lambda path, head: _azure().sniff(path, head),
     ),
     FileKind("gitlab-ci", "gitlab", lambda p: bool(_GITLAB_PATH.search(p)), lambda root: _gitlab().confirm(root)),
+    # Kubernetes / Argo manifests: any other YAML whose text has `apiVersion:` and `kind:`
+    FileKind("kubernetes", "kubernetes", lambda p: bool(_YAML_PATH.search(p)), _manifest_content, sniff=_manifest_sniff),
 ]
+
+
+def later_kinds(kind: FileKind, relpath: str) -> list[FileKind]:
+    """The kinds after ``kind`` in the table whose path test also matches: where a file
+    goes when its content says it is not ``kind`` (a Kubernetes manifest in ``build/``)."""
+    p = relpath.replace("\\", "/")
+    i = next((n for n, k in enumerate(KINDS) if k is kind), len(KINDS))
+    return [k for k in KINDS[i + 1 :] if k.matches(p)]
 
 
 def kind_for_path(relpath: str) -> FileKind | None:

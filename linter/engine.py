@@ -59,8 +59,13 @@ def display_path(abspath: str, cwd: str) -> str:
 # --------------------------------------------------------------------- reading
 
 
-def read_file(candidate: discovery.Candidate, settings: Settings, cwd: str, notices: list[str]) -> ParsedFile | None:
-    """Parse one candidate; None when it is skipped (too large, vanished, not ours)."""
+def read_file(
+    candidate: discovery.Candidate, settings: Settings, cwd: str, notices: list[str], templates: list[str] | None = None
+) -> ParsedFile | None:
+    """Parse one candidate; None when it is skipped (too large, vanished, not ours).
+
+    ``templates`` collects files skipped as templates of another language (Helm chart
+    templates): the run reports them in one line."""
     path = display_path(candidate.abspath, cwd)
     try:
         st = os.stat(candidate.abspath)
@@ -78,9 +83,22 @@ def read_file(candidate: discovery.Candidate, settings: Settings, cwd: str, noti
     except OSError as exc:
         notices.append(f"skipped {path}: {exc.strerror or exc}")
         return None
-    kind = candidate.kind
-    if known is None and kind.sniff is not None and not kind.sniff(candidate.abspath, data[:65536].decode("utf-8", "replace")):
+    # the kinds the path allows, in table order; a weak match must pass its text sniff
+    kinds = [candidate.kind] + classify.later_kinds(candidate.kind, candidate.abspath)
+    if known is None and kinds[0].sniff is not None:  # (a strong match is parsed anyway)
+        head = data[:65536].decode("utf-8", "replace")
+        sniffed = []
+        for k in kinds:
+            verdict = True if k.sniff is None else k.sniff(candidate.abspath, head)
+            if verdict is True:
+                sniffed.append(k)
+            elif isinstance(verdict, str) and templates is not None and not sniffed:
+                templates.append(path)  # e.g. a Helm chart template: not YAML until rendered
+                return None
+        kinds = sniffed
+    if not kinds:
         return None  # a weak path match whose text is not ours
+    kind = kinds[0]
     parsed = ParsedFile(
         SourceFile(path, candidate.abspath, ""), kind.name, kind.platform, explicit=candidate.explicit, included=candidate.included
     )
@@ -102,10 +120,14 @@ def read_file(candidate: discovery.Candidate, settings: Settings, cwd: str, noti
             return parsed
         loaded.remember(candidate.abspath, st, text, parsed.documents)
     first = next((d.root for d in parsed.documents if d.root is not None), None)
-    confirmed = kind.confirm(first)
+    confirmed = None
+    for kind in kinds:
+        confirmed = kind.confirm(first)
+        if confirmed is not None:
+            break
     if confirmed is None:
         return None
-    parsed.kind = confirmed
+    parsed.kind, parsed.platform = confirmed, kind.platform
     for doc in parsed.documents:
         for key, first_key in doc.duplicates:
             parsed.problems.append(
@@ -172,17 +194,23 @@ def _lint(paths: list[str], settings: Settings, registry: Registry, cwd: str | N
     loaded.clear()  # files may have changed since an earlier run in this process
     try:
         with composing():
+            templates: list[str] = []
             while candidates:
                 for candidate in candidates:
                     before = len(notices)
-                    parsed = read_file(candidate, settings, cwd, notices)
+                    parsed = read_file(candidate, settings, cwd, notices, templates)
                     if parsed is not None:
                         project.files.append(parsed)
                     elif len(notices) == before and not candidate.included:
                         # its path looked like one kind, its content said no (an Ansible
                         # file in ci/): a pipeline of another platform may still include it
                         others[candidate.abspath] = candidate.relpath
+                        if candidate.explicit:
+                            notices.append(discovery.VerboseNotice(f"skipped {candidate.relpath}: not a kind of file pipelint reads"))
                 candidates = _included_candidates(project, others)
+            if templates:
+                where = templates[0] if len(templates) == 1 else f"{templates[0]} and {len(templates) - 1} more"
+                notices.append(f"skipped {len(templates)} Helm chart template file(s) ({where}): not YAML until Helm renders them")
     finally:
         loaded.clear()
     return run_rules(project, settings, registry, notices)

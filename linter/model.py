@@ -340,6 +340,61 @@ class Action:
 
 
 @dataclass(eq=False)
+class Container:
+    """A container of a workload's pod template (``containers``/``initContainers``)."""
+
+    name: str
+    node: Mapping
+    image: Scalar | None = None
+    #: ``ports`` list (None when absent), ``readinessProbe``/``livenessProbe`` mappings.
+    ports: YNode | None = None
+    readiness: Mapping | None = None
+    liveness: Mapping | None = None
+    init: bool = False
+
+
+@dataclass(eq=False)
+class Manifest:
+    """One Kubernetes / Argo object of a manifest file (one YAML document, or one item
+    of a ``List``): its identity and nodes. Typed readings for the kinds rules judge:
+    ``containers`` (Deployment, StatefulSet, DaemonSet, ReplicaSet, Rollout, Job, CronJob
+    pod templates), ``strategy`` (workloads, Rollouts)."""
+
+    kind: str
+    api_version: str
+    node: Mapping
+    file: SourceFile
+    document: int
+    name: str = ""
+    namespace: str | None = None
+    name_node: Scalar | None = None
+    kind_node: Scalar | None = None
+    spec: Mapping | None = None
+    metadata: Mapping | None = None
+    #: The pod template's ``spec`` (workloads, Rollouts with an inline template).
+    pod_spec: Mapping | None = None
+    containers: list = field(default_factory=list)
+    strategy: Mapping | None = None
+    #: ``List`` item: its index in ``items`` (None for a document of its own).
+    item: int | None = None
+
+    @property
+    def group(self) -> str:
+        """The API group (``argoproj.io``, ``apps``, ``""`` for the core group)."""
+        return self.api_version.rsplit("/", 1)[0] if "/" in self.api_version else ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} '{self.name}'" if self.name else self.kind
+
+    def key_span(self):
+        """Where a finding about the whole object points: its ``metadata.name``, else
+        its ``kind``, else the document."""
+        node = self.name_node or self.kind_node or self.node
+        return self.file.node_span(node)
+
+
+@dataclass(eq=False)
 class ParsedFile:
     """A file the classifier recognised, with what its parser made of it."""
 
@@ -349,6 +404,8 @@ class ParsedFile:
     documents: list[Document] = field(default_factory=list)
     pipeline: Pipeline | None = None
     action: Action | None = None
+    #: Kubernetes / Argo objects of a manifest file, in document order.
+    manifests: list[Manifest] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
     #: Inline suppressions found in the file; filled by the engine.
     comments: list = field(default_factory=list)
@@ -381,6 +438,12 @@ class Project:
         for f in self.files:
             if f.action is not None:
                 yield f.action
+
+    @property
+    def manifests(self) -> Iterator[Manifest]:
+        """Every Kubernetes / Argo object of every manifest file."""
+        for f in self.files:
+            yield from f.manifests
 
     def pipelines_of(self, platform: str) -> Iterator[Pipeline]:
         return (p for p in self.pipelines if p.platform == platform)

@@ -395,7 +395,8 @@ def test_legacy_phases(tmp_path):
         ("repo/.azure-pipelines.yml", "azure-pipelines"),
         ("repo/.vsts-ci.yml", "azure-pipelines"),
         ("repo/.github/workflows/azure-pipelines.yml", "github-workflow"),
-        ("repo/src/app.yml", None),
+        ("repo/src/app.yml", "kubernetes"),  # any other YAML: read if its text looks like a manifest
+        ("repo/src/app.txt", None),
     ],
 )
 def test_paths(path, kind):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..model import ParsedFile
-from . import azure, github, gitlab, scripts
+from . import azure, github, gitlab, kubernetes, scripts
 
 
 def build_model(parsed: ParsedFile) -> None:
@@ -19,5 +19,7 @@ def build_model(parsed: ParsedFile) -> None:
         parsed.pipeline = azure.parse_pipeline(parsed.file, document, included=parsed.included)
     elif parsed.kind == "gitlab-ci":
         parsed.pipeline = gitlab.parse_pipeline(parsed.file, document, parsed.documents)
+    elif parsed.kind == "kubernetes":
+        parsed.manifests = kubernetes.parse_manifests(parsed.file, parsed.documents)
     if parsed.pipeline is not None:
         scripts.attach(parsed.pipeline)
