@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import weakref
+
 from pipelint.diagnostics import Severity
 from pipelint.rule import Rule
+from pipelint.yamltree import Mapping, Scalar, Sequence
 
 #: Classifier kind -> vendored schema (see schemas/README.md).
 SCHEMAS = {
@@ -23,7 +27,11 @@ class SchemaViolation(Rule):
     platform: GitHub's `${{ }}` expressions where a mapping or number is expected,
     GitLab's `!reference` tags, nested `rules` lists and `key: null` overrides, Azure's
     text scalars (`timeoutInMinutes: 30`), case-insensitive keys and values, custom
-    tasks and `${{ if }}` template expressions.
+    tasks and `${{ if }}` template expressions. Argo Rollouts objects (`Rollout`,
+    `AnalysisTemplate`, `ClusterAnalysisTemplate`, `AnalysisRun`, `Experiment`) are
+    checked against schemas derived from Argo's CRDs (unknown keys the API server would
+    drop, wrong types); Kustomize patches and objects without a `spec` are partial and
+    not judged.
 
     ## Why is this bad?
     The platform rejects an invalid pipeline only when it runs: a typo such as `runs-in:`,
@@ -54,7 +62,7 @@ class SchemaViolation(Rule):
     code = "PL002"
     name = "schema-violation"
     severity = Severity.ERROR
-    platforms = ("github", "gitlab", "azure")
+    platforms = ("github", "gitlab", "azure", "argo")
     tags = ("correctness", "schema")
     precision = "high"
 
@@ -62,6 +70,9 @@ class SchemaViolation(Rule):
         from pipelint.schema import validate
 
         parsed = ctx.file
+        if parsed.kind == "kubernetes":
+            yield from self._manifests(parsed, validate, ctx.project)
+            return
         schema = SCHEMAS.get(parsed.kind)
         if schema is None or parsed.problems and not parsed.documents:
             return
@@ -79,6 +90,55 @@ class SchemaViolation(Rule):
                     span = file.node_span(violation.node)
                 path = ".".join(str(p) for p in violation.path)
                 yield self.diagnostic(span, _sentence(violation.message), logical_path=path)
+
+    def _manifests(self, parsed, validate, project=None):
+        """Argo Rollouts objects against their CRD schemas. Not whole objects, so not
+        judged: objects without a ``spec`` (status-only assertion fragments of test
+        suites) and files a Kustomization applies as patches."""
+        if project is not None and parsed.file.abspath in _kustomize_patches(project):
+            return
+        for m in parsed.manifests:
+            schema = ARGO_SCHEMAS.get(m.kind)
+            if schema is None or m.group != "argoproj.io" or m.spec is None:
+                continue
+            prefix = f"{m.kind}/{m.name or m.document}"
+            for violation in validate(schema, m.node):
+                node = violation.node if violation.node is not None else m.node
+                path = ".".join(str(p) for p in violation.path)
+                yield self.diagnostic(m.file.node_span(node), _sentence(violation.message), logical_path=f"{prefix}.{path}")
+
+
+#: Argo Rollouts kinds -> schema derived from their CRDs (schemas/derive_argo_rollouts.py).
+ARGO_SCHEMAS = {
+    "Rollout": "argo-rollout",
+    "AnalysisTemplate": "argo-analysistemplate",
+    "ClusterAnalysisTemplate": "argo-clusteranalysistemplate",
+    "AnalysisRun": "argo-analysisrun",
+    "Experiment": "argo-experiment",
+}
+
+
+_PATCHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _kustomize_patches(project) -> frozenset:
+    """Absolute paths of the files Kustomizations of the scan apply as patches
+    (``patches``, ``patchesStrategicMerge``, ``patchesJson6902``): partial objects."""
+    found = _PATCHES.get(project)
+    if found is None:
+        paths = set()
+        for m in project.manifests:
+            if m.kind != "Kustomization":
+                continue
+            folder = os.path.dirname(m.file.abspath)
+            for key in ("patches", "patchesStrategicMerge", "patchesJson6902"):
+                items = m.node.get(key)
+                for item in items if isinstance(items, Sequence) else ():
+                    path = item.get("path") if isinstance(item, Mapping) else item
+                    if isinstance(path, Scalar) and path.value and "\n" not in path.value:
+                        paths.add(os.path.normpath(os.path.join(folder, path.value)))
+        found = _PATCHES[project] = frozenset(paths)
+    return found
 
 
 def _sentence(message: str) -> str:

@@ -464,3 +464,24 @@ def test_gitlab_keys_a_job_can_get_from_extends_are_not_missing():
     )
     assert positions(found) == [(2, 3)]
     assert "project" in found[0].message
+
+
+# ------------------------------------------------------------------- Argo Rollouts
+
+
+ARGO_CRDS = REPO.parent / "shared" / "schemas" / "argo-rollouts-crds"
+
+
+@pytest.mark.skipif(not ARGO_CRDS.is_dir(), reason="the shared Argo Rollouts CRDs are not available")
+def test_argo_schemas_match_their_derivation(tmp_path):
+    """schemas/argo-*.json are what schemas/derive_argo_rollouts.py makes of the CRDs."""
+    import importlib.util
+    import json
+
+    spec = importlib.util.spec_from_file_location("derive_argo_rollouts", REPO / "schemas" / "derive_argo_rollouts.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for kind, name in module.FILES.items():
+        derived = module.derive(ARGO_CRDS / name)
+        shipped = json.loads((REPO / "schemas" / f"argo-{kind.lower()}.json").read_text(encoding="utf-8"))
+        assert derived == shipped, kind
