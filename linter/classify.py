@@ -76,6 +76,7 @@ _YAML_PATH = re.compile(r"\.ya?ml$", re.IGNORECASE)
 _MANIFEST_API = re.compile(r"^[ \t]*(?:-[ \t]+)?apiVersion[ \t]*:", re.M)
 _MANIFEST_KIND = re.compile(r"^[ \t]*(?:-[ \t]+)?kind[ \t]*:", re.M)
 HELM_TEMPLATE = "helm-template"
+_KUSTOMIZATION_NAME = re.compile(r"(^|[/\\])(kustomization\.ya?ml|Kustomization)$")
 
 
 def _manifest_sniff(path: str, head: str) -> bool | str:
@@ -84,6 +85,8 @@ def _manifest_sniff(path: str, head: str) -> bool | str:
     :data:`HELM_TEMPLATE` (skipped with a notice, never PL001)."""
     if "{{" in head and (_in_helm_chart(path) or head.lstrip().startswith("{{")):
         return HELM_TEMPLATE  # (a file that opens with a template action is one too)
+    if _KUSTOMIZATION_NAME.search(path):
+        return True  # kustomization.yaml may omit apiVersion/kind
     return _MANIFEST_API.search(head) is not None and _MANIFEST_KIND.search(head) is not None
 
 
@@ -99,9 +102,9 @@ def _in_helm_chart(path: str) -> bool:
 
 
 def _manifest_content(root) -> str | None:
-    from .parsers.kubernetes import is_manifest
+    from .parsers.kubernetes import is_kustomization, is_manifest
 
-    return "kubernetes" if is_manifest(root) else None
+    return "kubernetes" if is_manifest(root) or is_kustomization(root) else None
 
 
 def _gitlab():

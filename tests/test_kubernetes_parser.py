@@ -177,3 +177,15 @@ def test_invalid_manifest_is_pl001(tmp_path):
     root = write_tree(tmp_path, {"k8s/app.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n"})
     result = run_lint(root, select=["PL001"])
     assert [(d.code, d.path, d.line, d.column) for d in result.active] == [("PL001", "k8s/app.yaml", 5, 3)]
+
+
+def test_kustomization_without_apiversion_and_kind(tmp_path):
+    root = write_tree(
+        tmp_path,
+        {
+            "overlays/prod/kustomization.yaml": "resources: [../../base]\nimages:\n  - name: shop\n    newTag: 1.2.3\n",
+            "notes/settings.yaml": "resources: [a, b]\n",  # not named like a Kustomization: not read
+        },
+    )
+    result = run_lint(root, select=["PL001"])
+    assert [(m.file.path, m.kind) for m in result.project.manifests] == [("overlays/prod/kustomization.yaml", "Kustomization")]

@@ -13,6 +13,8 @@ ports, probes) of workloads and of Rollouts with an inline template, and ``strat
 
 from __future__ import annotations
 
+import os
+
 from ..model import Container, Manifest
 from ..source import SourceFile
 from ..yamltree import Document, Mapping, Scalar, Sequence
@@ -35,11 +37,23 @@ def is_manifest(root) -> bool:
     return isinstance(root, Mapping) and isinstance(root.get("apiVersion"), Scalar) and isinstance(root.get("kind"), Scalar)
 
 
+#: Keys only a Kustomization has at its top (``kustomization.yaml`` may omit
+#: ``apiVersion``/``kind``; kustomize then assumes them).
+_KUSTOMIZE_KEYS = frozenset({"resources", "bases", "patches", "patchesStrategicMerge", "patchesJson6902", "images", "namePrefix", "nameSuffix", "configMapGenerator", "secretGenerator", "components"})
+
+
+def is_kustomization(root) -> bool:
+    """A Kustomization written without ``apiVersion``/``kind``."""
+    return isinstance(root, Mapping) and "kind" not in root and any(k in root for k in _KUSTOMIZE_KEYS)
+
+
 def parse_manifests(file: SourceFile, documents: list[Document]) -> list[Manifest]:
     out: list[Manifest] = []
     for index, document in enumerate(documents):
         root = document.root
         if not is_manifest(root):
+            if index == 0 and is_kustomization(root) and os.path.basename(file.path).lower().startswith("kustomization"):
+                out.append(Manifest("Kustomization", "kustomize.config.k8s.io/v1beta1", root, file, index))
             continue
         kind = _text(root.get("kind")) or ""
         items = root.get("items")
