@@ -210,14 +210,10 @@ def rolling_update(manifest) -> RollingUpdate | None:
             unavail.value = 1
         return RollingUpdate("deployment", replicas, surge, unavail, both_zero, strategy_node=strategy)
     if kind == "StatefulSet":
-        strategy = spec.get("updateStrategy")
-        if strategy is not None and not isinstance(strategy, Mapping):
+        found = _update_strategy(spec)
+        if found is None:
             return None
-        strategy = _mapping(strategy)
-        stype = strategy.get("type") if strategy is not None else None
-        if stype is not None and not (isinstance(stype, Scalar) and str(stype.value) == "RollingUpdate"):
-            return None
-        ru = _mapping(strategy.get("rollingUpdate")) if strategy is not None else None
+        strategy, ru = found
         replicas = _replicas(spec)
         total = replicas.value
         # StatefulSet maxUnavailable (default 1) rounds up, and is at least 1
@@ -226,14 +222,10 @@ def rolling_update(manifest) -> RollingUpdate | None:
             unavail.value = 1
         return RollingUpdate("statefulset", replicas, None, unavail, strategy_node=strategy)
     if kind == "DaemonSet":
-        strategy = spec.get("updateStrategy")
-        if strategy is not None and not isinstance(strategy, Mapping):
+        found = _update_strategy(spec)
+        if found is None:
             return None
-        strategy = _mapping(strategy)
-        stype = strategy.get("type") if strategy is not None else None
-        if stype is not None and not (isinstance(stype, Scalar) and str(stype.value) == "RollingUpdate"):
-            return None
-        ru = _mapping(strategy.get("rollingUpdate")) if strategy is not None else None
+        strategy, ru = found
         surge, raw_surge = _quantity(ru.get("maxSurge") if ru else None, "0", None, True)
         unavail, raw_unavail = _quantity(ru.get("maxUnavailable") if ru else None, "1", None, True)
         return RollingUpdate("daemonset", None, surge, unavail, raw_surge == 0 and raw_unavail == 0, strategy_node=strategy)
@@ -406,6 +398,18 @@ def _project_index(project) -> dict:
     if project is not None:
         _INDEX_CACHE[project] = index
     return index
+
+
+def _update_strategy(spec: Mapping):
+    """``(updateStrategy, rollingUpdate)`` of a StatefulSet or DaemonSet that rolls
+    (``RollingUpdate``, the default), or None (``OnDelete``, or not a mapping)."""
+    strategy = spec.get("updateStrategy")
+    if strategy is not None and not isinstance(strategy, Mapping):
+        return None
+    stype = strategy.get("type") if strategy is not None else None
+    if stype is not None and not (isinstance(stype, Scalar) and str(stype.value) == "RollingUpdate"):
+        return None
+    return strategy, (_mapping(strategy.get("rollingUpdate")) if strategy is not None else None)
 
 
 def _is_seq(node) -> bool:
