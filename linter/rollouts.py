@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .kustomize import kustomize_patches
 from .yamltree import Mapping, Scalar, Sequence
 
 #: The actions a canary step may set (exactly one per step).
@@ -227,9 +228,7 @@ def judged_rollouts(ctx):
         return []
     project = getattr(ctx, "project", None)
     if project is not None:
-        from pipelint.rules.pl002_schema_violation import _kustomize_patches
-
-        if ctx.file.file.abspath in _kustomize_patches(project):
+        if ctx.file.file.abspath in kustomize_patches(project):
             return []
     return manifests
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import weakref
-
 from pipelint.diagnostics import Severity
+from pipelint.kustomize import kustomize_patches
 from pipelint.rule import Rule
-from pipelint.yamltree import Mapping, Scalar, Sequence
 
 #: Classifier kind -> vendored schema (see schemas/README.md).
 SCHEMAS = {
@@ -95,7 +92,7 @@ class SchemaViolation(Rule):
         """Argo Rollouts objects against their CRD schemas. Not whole objects, so not
         judged: objects without a ``spec`` (status-only assertion fragments of test
         suites) and files a Kustomization applies as patches."""
-        if project is not None and parsed.file.abspath in _kustomize_patches(project):
+        if project is not None and parsed.file.abspath in kustomize_patches(project):
             return
         for m in parsed.manifests:
             schema = ARGO_SCHEMAS.get(m.kind)
@@ -116,29 +113,6 @@ ARGO_SCHEMAS = {
     "AnalysisRun": "argo-analysisrun",
     "Experiment": "argo-experiment",
 }
-
-
-_PATCHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _kustomize_patches(project) -> frozenset:
-    """Absolute paths of the files Kustomizations of the scan apply as patches
-    (``patches``, ``patchesStrategicMerge``, ``patchesJson6902``): partial objects."""
-    found = _PATCHES.get(project)
-    if found is None:
-        paths = set()
-        for m in project.manifests:
-            if m.kind != "Kustomization":
-                continue
-            folder = os.path.dirname(m.file.abspath)
-            for key in ("patches", "patchesStrategicMerge", "patchesJson6902"):
-                items = m.node.get(key)
-                for item in items if isinstance(items, Sequence) else ():
-                    path = item.get("path") if isinstance(item, Mapping) else item
-                    if isinstance(path, Scalar) and path.value and "\n" not in path.value:
-                        paths.add(os.path.normpath(os.path.join(folder, path.value)))
-        found = _PATCHES[project] = frozenset(paths)
-    return found
 
 
 def _sentence(message: str) -> str:
