@@ -241,6 +241,27 @@ def judged_pipelines(project, platforms=("github", "gitlab", "azure")):
         yield pipeline
 
 
+def judged_deploys(project, targets, platforms=("github", "gitlab", "azure"), known_upstream=False, called=False):
+    """Each production deploy the promotion rules judge, once (a job that several
+    pipelines reach, e.g. through a shared template, at its first). ``known_upstream``:
+    skip pipelines with parts pipelint cannot read (:func:`upstream_known`); ``called``:
+    skip GitHub reusable workflows that only ever run when called and whose callers were
+    not scanned."""
+    graph = project.graph if called else None
+    seen: set = set()
+    for pipeline in judged_pipelines(project, platforms):
+        if known_upstream and not upstream_known(pipeline):
+            continue
+        if called and pipeline.platform == "github" and pipeline.kind == "reusable-workflow":
+            if not graph.callers.get(pipeline) and not (pipeline.events - {"workflow_call"}):
+                continue
+        for job in production_deploys(pipeline, targets):
+            key = (job.file.path, job.key_node.start_index)
+            if key not in seen:
+                seen.add(key)
+                yield job
+
+
 def production_deploys(pipeline, targets):
     """The jobs of ``pipeline`` that deploy to production themselves (not by calling a
     reusable workflow): what the promotion rules judge."""
@@ -334,6 +355,7 @@ __all__ = [
     "fit",
     "is_test_job",
     "job_path",
+    "judged_deploys",
     "judged_pipelines",
     "match_test_command",
     "path_note",

@@ -19,12 +19,10 @@ from pipelint.activities import (
     fit,
     is_test_job,
     job_path,
-    judged_pipelines,
+    judged_deploys,
     path_note,
-    production_deploys,
     test_steps,
     upstream_elsewhere,
-    upstream_known,
 )
 from pipelint.deploy import command_targets_production, deploy_commands
 from pipelint.diagnostics import Related, Severity
@@ -81,24 +79,14 @@ class DeployWithoutTests(Rule):
         project = ctx.project
         targets = ctx.targets
         graph = project.graph
-        seen: set = set()
-        for pipeline in judged_pipelines(project):
-            if not upstream_known(pipeline):
-                continue  # what is missing may be in a part pipelint cannot read
-            if pipeline.platform == "github" and pipeline.kind == "reusable-workflow":
-                if not graph.callers.get(pipeline) and not (pipeline.events - {"workflow_call"}):
-                    continue  # only ever called, and no caller was scanned
-            for job in production_deploys(pipeline, targets):
-                key = (job.file.path, job.key_node.start_index)
-                if key in seen:
-                    continue
-                seen.add(key)
-                if _tests_before_deploy(job, targets):
-                    continue
-                upstream = graph.upstream(job)
-                if any(is_test_job(j) for j in upstream):
-                    continue
-                yield self._finding(job, project, targets)
+        # what is missing may be in a part pipelint cannot read, or in an unscanned caller
+        for job in judged_deploys(project, targets, known_upstream=True, called=True):
+            if _tests_before_deploy(job, targets):
+                continue
+            upstream = graph.upstream(job)
+            if any(is_test_job(j) for j in upstream):
+                continue
+            yield self._finding(job, project, targets)
 
     def _finding(self, job, project, targets):
         related = []

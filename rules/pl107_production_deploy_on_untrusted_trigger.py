@@ -26,7 +26,7 @@ A production deploy that can run for a change nobody has merged yet:
 
 from __future__ import annotations
 
-from pipelint.activities import fit, job_path, judged_pipelines, path_note, production_deploys, upstream_elsewhere
+from pipelint.activities import fit, job_path, judged_deploys, path_note, upstream_elsewhere
 from pipelint.deploy import called_workflow, command_targets_production, deploy_commands, step_deploy_commands
 from pipelint.diagnostics import Related, Severity
 from pipelint.rule import Rule
@@ -579,25 +579,20 @@ class ProductionDeployOnUntrustedTrigger(Rule):
     def check(self, ctx):
         project = ctx.project
         targets = ctx.targets
-        seen: set = set()
         self._callers_reported: set = set()
-        for pipeline in judged_pipelines(project):
-            for job in production_deploys(pipeline, targets):
-                key = (job.file.path, job.key_node.start_index)
-                if key in seen:
+        for job in judged_deploys(project, targets):
+            pipeline = job.pipeline
+            if pipeline.platform == "github":
+                yield from self._github(job, project, targets)
+            elif pipeline.platform == "gitlab":
+                if _gitlab_in_mr(job):
+                    yield self._finding(job, project, "merge-request pipelines", targets)
+            elif pipeline.platform == "azure":
+                trigger = pipeline.trigger("pr")
+                if trigger is None or job.extra.get("conditional"):
                     continue
-                seen.add(key)
-                if pipeline.platform == "github":
-                    yield from self._github(job, project, targets)
-                elif pipeline.platform == "gitlab":
-                    if _gitlab_in_mr(job):
-                        yield self._finding(job, project, "merge-request pipelines", targets)
-                elif pipeline.platform == "azure":
-                    trigger = pipeline.trigger("pr")
-                    if trigger is None or job.extra.get("conditional"):
-                        continue
-                    if _azure_reachable(job, {}):
-                        yield self._finding(job, project, "the `pr:` trigger", targets, trigger.node, pipeline.file)
+                if _azure_reachable(job, {}):
+                    yield self._finding(job, project, "the `pr:` trigger", targets, trigger.node, pipeline.file)
 
     def _github(self, job, project, targets):
         pipeline = job.pipeline

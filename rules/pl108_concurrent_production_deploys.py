@@ -17,7 +17,7 @@ GitLab fragments/Azure templates included by a scanned pipeline are judged there
 
 from __future__ import annotations
 
-from pipelint.activities import fit, job_path, judged_pipelines, production_deploys, read_only_hint
+from pipelint.activities import fit, job_path, judged_deploys, read_only_hint
 from pipelint.diagnostics import Related, Severity
 from pipelint.rule import Rule
 from pipelint.yamltree import Mapping, Scalar
@@ -67,16 +67,10 @@ class ConcurrentProductionDeploys(Rule):
     def check(self, ctx):
         project = ctx.project
         targets = ctx.targets
-        seen: set = set()
-        for pipeline in judged_pipelines(project):
-            for job in production_deploys(pipeline, targets):
-                key = (job.file.path, job.key_node.start_index)
-                if key in seen:
-                    continue
-                seen.add(key)
-                if _serialised(job, project):
-                    continue
-                yield self._finding(job)
+        for job in judged_deploys(project, targets):
+            if _serialised(job, project):
+                continue
+            yield self._finding(job)
 
     def _finding(self, job):
         platform = job.pipeline.platform

@@ -14,7 +14,7 @@ pipeline includes (judged in that pipeline).
 
 from __future__ import annotations
 
-from pipelint.activities import fit, job_path, judged_pipelines, production_deploys, upstream_known
+from pipelint.activities import fit, job_path, judged_deploys
 from pipelint.deploy import command_targets_production, deploy_commands
 from pipelint.diagnostics import Related, Severity
 from pipelint.rollback import rollback_path
@@ -73,21 +73,14 @@ class NoRollbackPath(Rule):
     def check(self, ctx):
         project = ctx.project
         targets = ctx.targets
-        seen: set = set()
-        for pipeline in judged_pipelines(project):
-            if not upstream_known(pipeline):
-                continue  # the rollback job may be in a part pipelint cannot read
-            for job in production_deploys(pipeline, targets):
-                key = (job.file.path, job.key_node.start_index)
-                if key in seen:
-                    continue
-                seen.add(key)
-                commands = deploy_commands(job)
-                if not commands:
-                    continue  # an environment but no deploy pipelint knows: nothing to roll back
-                if rollback_path(job, project):
-                    continue
-                yield self._finding(job, commands, targets)
+        # the rollback job may be in a part pipelint cannot read
+        for job in judged_deploys(project, targets, known_upstream=True):
+            commands = deploy_commands(job)
+            if not commands:
+                continue  # an environment but no deploy pipelint knows: nothing to roll back
+            if rollback_path(job, project):
+                continue
+            yield self._finding(job, commands, targets)
 
     def _finding(self, job, commands, targets):
         evidence = [c for c in commands if command_targets_production(c, targets)] or commands

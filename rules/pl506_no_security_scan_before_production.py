@@ -18,7 +18,14 @@ reusable workflow (their called jobs are judged).
 
 from __future__ import annotations
 
-from pipelint.activities import fit, job_path, judged_pipelines, path_note, production_deploys, read_only_hint, upstream_elsewhere
+from pipelint.activities import (
+    fit,
+    job_path,
+    judged_deploys,
+    path_note,
+    read_only_hint,
+    upstream_elsewhere,
+)
 from pipelint.deploy import command_targets_production, deploy_commands
 from pipelint.diagnostics import Related, Severity
 from pipelint.rule import Rule
@@ -84,19 +91,10 @@ class NoSecurityScanBeforeProduction(Rule):
         project = ctx.project
         targets = ctx.targets
         graph = project.graph
-        seen: set = set()
-        for pipeline in judged_pipelines(project):
-            if pipeline.platform == "github" and pipeline.kind == "reusable-workflow":
-                if not graph.callers.get(pipeline) and not (pipeline.events - {"workflow_call"}):
-                    continue  # only ever called, and no caller was scanned
-            for job in production_deploys(pipeline, targets):
-                key = (job.file.path, job.key_node.start_index)
-                if key in seen:
-                    continue
-                seen.add(key)
-                if _scanned(job, graph):
-                    continue
-                yield self._finding(job, project, targets)
+        for job in judged_deploys(project, targets, called=True):
+            if _scanned(job, graph):
+                continue
+            yield self._finding(job, project, targets)
 
     def _finding(self, job, project, targets):
         related = []
