@@ -120,3 +120,8 @@ class Diagnostic:
 
     def sort_key(self) -> tuple:
         return (self.span.path, self.span.start.line, self.span.start.column, self.code, self.message)
+
+
+def clip(message: str, limit: int = 200) -> str:
+    """A message kept under ``limit`` characters (one readable line in every reporter)."""
+    return message if len(message) < limit else message[: limit - 4].rstrip() + "..."

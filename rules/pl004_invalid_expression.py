@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelint.diagnostics import Severity
+from pipelint.diagnostics import Severity, clip
 from pipelint.rule import Rule
 from pipelint.yamltree import Mapping, Scalar, Sequence
 
@@ -17,11 +17,18 @@ class InvalidExpression(Rule):
     GitLab reads them (operators, quotes, regex literals RE2 must compile), and Azure
     Pipelines `condition:` values, `${{ }}` template expressions and directives and
     `$[ ]` runtime expressions (functions and their argument counts, quotes, brackets).
+    Argo Rollouts metric `successCondition` / `failureCondition` (of the providers whose
+    measurements the controller judges: Prometheus, web, Datadog...; a plugin evaluates
+    its own) are compiled as the controller does (expr-lang in strict mode): syntax, brackets, quotes, and names that
+    are neither `result`, Argo's helpers (`asInt`, `asFloat`, `isNaN`, `isInf`, `isNil`,
+    `default`) nor expr-lang builtins — `args.limit` instead of `{{args.limit}}`.
 
     ## Why is this bad?
     GitHub evaluates expressions only when the job runs: a broken `if:` fails the run
     (or the whole workflow) after merge, often on the one branch or event nobody tried,
-    such as the release that was supposed to ship.
+    such as the release that was supposed to ship. An Argo condition that does not
+    compile makes every measurement an error: the analysis ends in Error and the
+    rollout aborts, on every release.
 
     ## Example
     ```yaml
@@ -43,13 +50,16 @@ class InvalidExpression(Rule):
     code = "PL004"
     name = "invalid-expression"
     severity = Severity.ERROR
-    platforms = ("github", "gitlab", "azure")
+    platforms = ("github", "gitlab", "azure", "argo")
     tags = ("correctness", "expressions")
     precision = "very-high"
 
     def check(self, ctx):
         parsed = ctx.file
         if not parsed.documents:
+            return
+        if parsed.manifests:
+            yield from _check_argo(self, parsed)
             return
         if parsed.platform == "gitlab":
             yield from _check_gitlab(self, parsed)
@@ -185,7 +195,7 @@ def _check_gitlab(rule, parsed):
             message = f"invalid GitLab expression: {err.message}; GitLab refuses to create the pipeline, fix the rule"
             if len(message) >= 200:
                 message = f"invalid GitLab expression: {err.message}"
-            yield rule.diagnostic(span, _clip(message), logical_path=path_of(root, node))
+            yield rule.diagnostic(span, clip(message), logical_path=path_of(root, node))
 
 
 # --------------------------------------------------------------------------- Azure
@@ -208,7 +218,7 @@ def _check_azure(rule, parsed):
     def report(node, at, end, message, extra=""):
         span = file.scalar_span(node, at, max(at + 1, end))
         text = f"invalid Azure Pipelines expression: {message}; {extra or 'the pipeline fails to compile or run'}"
-        return rule.diagnostic(span, _clip(text), logical_path=path_of(root, node))
+        return rule.diagnostic(span, clip(text), logical_path=path_of(root, node))
 
     def embedded(node, is_key):
         text = node.value
@@ -275,5 +285,32 @@ def _check_azure(rule, parsed):
                 yield from embedded(value, False)
 
 
-def _clip(text: str) -> str:
-    return text if len(text) < 200 else text[:196].rstrip() + "..."
+
+# --------------------------------------------------------------------------- Argo
+
+
+def _check_argo(rule, parsed):
+    from pipelint.analysis import is_live_object
+    from pipelint.expressions import ExpressionError
+    from pipelint.expressions.argo import parse
+    from pipelint.metrics import file_metrics
+
+    for metric in file_metrics(parsed):
+        if is_live_object(metric.manifest) or not metric.judged_by_conditions:
+            continue  # a snapshot, or a Job / Kayenta / plugin metric that judges itself
+        for key, node in (("successCondition", metric.success), ("failureCondition", metric.failure)):
+            if node is None or node.value.strip().startswith("{{") and node.value.strip().endswith("}}"):
+                continue  # absent, or the whole condition is an argument
+            text = node.value
+            try:
+                parse(text)
+            except ExpressionError as err:
+                at = min(max(err.offset, 0), len(text))
+                end = len(text.rstrip())
+                span = parsed.file.scalar_span(node, at, end if at < end else at + 1)
+                message = (
+                    f"invalid {key} of {metric.label}: {err.message}; every measurement errors "
+                    "and the rollout aborts, fix the expression"
+                )
+                m = metric.manifest
+                yield rule.diagnostic(span, clip(message), logical_path=f"{m.kind}.{m.name}.{metric.path}.{key}")
