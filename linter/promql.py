@@ -30,6 +30,7 @@ a query is read once, in linear time.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -931,9 +932,13 @@ def _unquote(text: str) -> str:
 
 
 # ---------------------------------------------------------------------- the API
+@functools.lru_cache(maxsize=1024)
 def parse(text: str) -> Query:
     """Parse a PromQL query. Raises :class:`ExpressionError` when Prometheus would reject
-    it; returns a :class:`Query` with ``unknown`` set when templating makes it undecidable."""
+    it; returns a :class:`Query` with ``unknown`` set when templating makes it undecidable.
+
+    Cached: PL306 and PL302 (through :func:`result_type`) read the same queries, and
+    templates repeat them; a :class:`Query` is never modified after parsing."""
     holes = [(m.start(), m.end(), m.group(1).strip()) for m in PLACEHOLDER.finditer(text)]
     if any(not _ARG.fullmatch(inner) for _, _, inner in holes):
         return Query(text, None, unknown=True, placeholders=holes)

@@ -71,6 +71,7 @@ def parse(text: str):
         raise ExpressionError("empty condition", 0)
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"condition is longer than {MAX_LENGTH:,} characters", 0)
+    text = _blank_comments(text)
     _check_brackets(text)
     import pyparsing as pp
 
@@ -108,6 +109,33 @@ def _syntax_message(text: str, at: int) -> str:
     if token in ("and", "or", "in", "matches", "contains", "startsWith", "endsWith", "not") and not rest[len(token) :].strip():
         return f"'{token}' has no right operand"
     return f"unexpected '{token}'"
+
+
+def _blank_comments(text: str) -> str:
+    """``//`` and ``/* */`` comments (expr-lang has both) replaced by spaces, so that
+    offsets stay exact and the grammar need not look for comments between tokens."""
+    if "/" not in text:
+        return text
+    out = list(text)
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in "\"'`":
+            j = i + 1
+            while j < n and text[j] != c:
+                j += 2 if text[j] == "\\" and c != "`" else 1
+            i = j + 1
+            continue
+        if text.startswith("//", i) or text.startswith("/*", i):
+            end = text.find("\n", i) if text[i + 1] == "/" else text.find("*/", i + 2)
+            end = n if end < 0 else (end if text[i + 1] == "/" else end + 2)
+            for k in range(i, end):
+                if out[k] != "\n":
+                    out[k] = " "
+            i = end
+            continue
+        i += 1
+    return "".join(out)
 
 
 def _check_brackets(text: str) -> None:
@@ -189,21 +217,52 @@ def _check_names(tree) -> None:
 
 _grammar_cache = None
 
+#: Binary operators and their precedence (expr-lang's table); ``**``/``^`` are
+#: right-associative. ``|`` (pipe) is the loosest.
+_BINARY = {
+    "|": 1, "||": 10, "or": 10, "&&": 15, "and": 15,
+    "==": 20, "!=": 20, "<": 20, ">": 20, "<=": 20, ">=": 20,
+    "in": 20, "not in": 20, "matches": 20, "not matches": 20,
+    "contains": 25, "not contains": 25, "startsWith": 25, "not startsWith": 25,
+    "endsWith": 25, "not endsWith": 25, "..": 25,
+    "+": 30, "-": 30, "*": 60, "/": 60, "%": 60, "**": 100, "^": 100, "??": 500,
+}
+_RIGHT = frozenset({"**", "^"})
+#: Unary operators bind looser than ``**`` and ``??``: ``-a ** 2`` is ``-(a ** 2)``.
+_UNARY = {"!": 50, "not": 50, "-": 90, "+": 90}
+_CANONICAL = {"or": "||", "and": "&&"}
 
-def _fold_left(toks):
+
+def _climb(toks):
+    """Precedence climbing over the flat ``operand (op operand)*`` list the grammar
+    reads; an operand is ``(prefix operators, postfix expression)``."""
     items = list(toks)
-    node = items[0]
-    for i in range(1, len(items), 2):
-        node = ("binary", items[i], node, items[i + 1])
-    return node
+    pos = 0
 
+    def operand(min_prec):
+        nonlocal pos
+        prefixes, node = items[pos]
+        pos += 1
+        for op in reversed(prefixes):
+            node = ("unary", "!" if op in ("!", "not") else op, tail(node, _UNARY[op] + 1))
+        return tail(node, min_prec)
 
-def _fold_right(toks):
-    items = list(toks)
-    node = items[-1]
-    for i in range(len(items) - 2, 0, -2):
-        node = ("binary", items[i], items[i - 1], node)
-    return node
+    def tail(node, min_prec):
+        nonlocal pos
+        while pos < len(items):
+            op = items[pos]
+            prec = _BINARY[op]
+            if prec < min_prec:
+                break
+            pos += 1
+            right = operand(prec if op in _RIGHT else prec + 1)
+            if op == "|":
+                node = ("pipe", node, right)
+            else:
+                node = ("binary", _CANONICAL.get(op, op), node, right)
+        return node
+
+    return operand(0)
 
 
 def _on_postfix(toks):
@@ -222,16 +281,36 @@ def _on_postfix(toks):
     return node
 
 
-def _on_unary(toks):
-    items = list(toks)
-    node = items[-1]
-    for op in reversed(items[:-1]):
-        node = ("unary", "!" if op in ("!", "not") else op, node)
-    return node
+_KEYWORDS = frozenset({"not", "and", "or", "in", "matches", "contains", "startsWith", "endsWith", "let"})
+
+#: One regular expression for every single-token operand (a pyparsing element tried per
+#: alternative costs an exception each time it fails: one element instead of seven).
+_ATOM = (
+    r"(?P<ph>\{\{.*?\}\})"
+    r"|(?P<num>(?=\.?\d)(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+"
+    r"|(?:\d[\d_]*)?(?:\.(?!\.)\d[\d_]*)?(?:[eE][+-]?\d+)?(?<=\d)))"
+    r'|(?P<dq>"(?:[^"\\\n]|\\.)*")'
+    r"|(?P<sq>'(?:[^'\\\n]|\\.)*')"
+    r"|(?P<bq>`[^`]*`)"
+    r"|(?P<name>\$?[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<ptr>#[A-Za-z_]*)"
+    r"|(?P<field>\.[A-Za-z_][A-Za-z0-9_]*)"
+)
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "0": "\0"}
+
+
+def _unquote(body: str) -> str:
+    if "\\" not in body:
+        return body
+    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(1)), body)
 
 
 def _grammar():
-    """The pyparsing grammar, built once on first use (pyparsing is imported lazily)."""
+    """The pyparsing grammar, built once on first use (pyparsing is imported lazily).
+
+    Flat on purpose, because each pyparsing element tried costs microseconds: every
+    single-token operand is one regular expression, every binary operator one token,
+    and precedence is resolved by :func:`_climb`."""
     global _grammar_cache
     if _grammar_cache is not None:
         return _grammar_cache
@@ -239,75 +318,64 @@ def _grammar():
 
     sup = pp.Suppress
     expr = pp.Forward()
+    items = pp.Group(pp.Optional(pp.DelimitedList(expr, allow_trailing_delim=True)), aslist=True)
 
-    number = pp.Regex(r"(?=\.?\d)(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:\d[\d_]*)?(?:\.(?!\.)\d[\d_]*)?(?:[eE][+-]?\d+)?(?<=\d))")
-    number.set_name("number").set_parse_action(lambda t: ("num", _number(t[0])))
-    string = (
-        pp.QuotedString('"', esc_char="\\", unquote_results=True)
-        | pp.QuotedString("'", esc_char="\\", unquote_results=True)
-        | pp.QuotedString("`", multiline=True, unquote_results=True)
-    ).set_name("string")
-    string.set_parse_action(lambda t: ("str", t[0]))
-    placeholder = pp.Regex(r"\{\{.*?\}\}", flags=re.S).set_name("placeholder").set_parse_action(lambda t: ("placeholder", t[0]))
-    keywords = {"true", "false", "nil", "not", "and", "or", "in", "matches", "contains", "startsWith", "endsWith", "let"}
-    ident_text = pp.Regex(r"\$?[A-Za-z_][A-Za-z0-9_]*")
-    literal = pp.Keyword("true") | pp.Keyword("false") | pp.Keyword("nil")
-    literal.set_parse_action(lambda t: ("nil",) if t[0] == "nil" else ("bool", t[0] == "true"))
-
-    def on_name(s, loc, t):
-        if t[0] in keywords:
+    def on_atom(s, loc, t):
+        m = re.match(_ATOM, t[0])
+        kind, text = m.lastgroup, t[0]
+        if kind == "ph":
+            return ("placeholder", text)
+        if kind == "num":
+            return ("num", _number(text))
+        if kind in ("dq", "sq"):
+            return ("str", _unquote(text[1:-1]))
+        if kind == "bq":
+            return ("str", text[1:-1])
+        if kind == "ptr":
+            return ("pointer", text)
+        if kind == "field":
+            return ("field", text[1:])
+        if text in ("true", "false"):
+            return ("bool", text == "true")
+        if text == "nil":
+            return ("nil",)
+        if text in _KEYWORDS:
             raise pp.ParseException(s, loc, "keyword")
-        return ("name", t[0], loc)
+        return ("name", text, loc)
 
-    name = pp.Regex(r"\$?[A-Za-z_][A-Za-z0-9_]*").set_name("name").set_parse_action(on_name)
-    pointer = pp.Regex(r"#[A-Za-z_]*").set_parse_action(lambda t: ("pointer", t[0]))
-    field = (sup(".") + ident_text).set_parse_action(lambda t: ("field", t[0]))
+    atom = pp.Regex(_ATOM, flags=re.S).set_name("operand").set_parse_action(on_atom)
     group = sup("(") + expr + sup(")")
-    array = (sup("[") + pp.Group(pp.Optional(pp.DelimitedList(expr, allow_trailing_delim=True)), aslist=True) + sup("]"))
-    array.set_parse_action(lambda t: ("array", t[0]))
-    key = ident_text | pp.QuotedString('"', esc_char="\\") | pp.QuotedString("'", esc_char="\\") | number | (sup("(") + expr + sup(")"))
+    array = (sup("[") + items + sup("]")).set_parse_action(lambda t: ("array", t[0]))
+    key = pp.Regex(r"[A-Za-z_]\w*|\d+") | pp.QuotedString('"', esc_char="\\") | pp.QuotedString("'", esc_char="\\") | group
     pair = pp.Group(key + sup(":") + expr, aslist=True)
     mapping = (sup("{") + pp.Group(pp.Optional(pp.DelimitedList(pair, allow_trailing_delim=True)), aslist=True) + sup("}"))
     mapping.set_parse_action(lambda t: ("map", [tuple(p) for p in t[0]]))
     predicate = (sup("{") + expr + sup("}")).set_parse_action(lambda t: ("predicate", t[0]))
-    primary = placeholder | number | string | literal | name | pointer | field | group | array | mapping | predicate
+    primary = atom | group | array | mapping | predicate
 
-    member = (pp.Literal("?.") | pp.Literal(".")) + ident_text
-    member.set_parse_action(lambda t: (".", t[1]))
+    member = pp.Regex(r"\??\.([A-Za-z_][A-Za-z0-9_]*)").set_parse_action(lambda t: (".", t[0].lstrip("?.")))
     opt = pp.Optional(expr, default=("none",))
-    index = (sup("[") + opt + sup(":") + opt + sup("]")).set_parse_action(lambda t: ("[:", t[0], t[1]))
-    index |= (sup("[") + expr + sup("]")).set_parse_action(lambda t: ("[", t[0]))
-    call = (sup("(") + pp.Group(pp.Optional(pp.DelimitedList(expr, allow_trailing_delim=True)), aslist=True) + sup(")"))
-    call.set_parse_action(lambda t: ("(", t[0]))
+    index = (sup("[") + opt + pp.Optional(pp.Literal(":") + opt) + sup("]")).set_parse_action(
+        lambda t: ("[:", t[0], t[2]) if len(t) == 3 else ("[", t[0])
+    )
+    call = (sup("(") + items + sup(")")).set_parse_action(lambda t: ("(", t[0]))
     postfix = (primary + pp.ZeroOrMore(member | index | call)).set_parse_action(_on_postfix)
 
-    coalesce = (postfix + pp.ZeroOrMore(pp.Literal("??") + postfix)).set_parse_action(_fold_left)
-    unary_op = pp.Keyword("not") | pp.Regex(r"!(?!=)") | pp.Literal("-") | pp.Literal("+")
-    # expr-lang: '**' binds tighter than a unary operator (-a ** 2 is -(a ** 2))
-    unary = pp.Forward()
-    power = (coalesce + pp.ZeroOrMore((pp.Literal("**") | pp.Literal("^")) + unary)).set_parse_action(_fold_right)
-    unary <<= (pp.ZeroOrMore(unary_op) + power).set_parse_action(_on_unary)
-    multiply = (unary + pp.ZeroOrMore(pp.Regex(r"\*(?!\*)|/|%") + unary)).set_parse_action(_fold_left)
-    additive = (multiply + pp.ZeroOrMore(pp.Regex(r"[+-]") + multiply)).set_parse_action(_fold_left)
-    ranged = (additive + pp.ZeroOrMore(pp.Literal("..") + additive)).set_parse_action(_fold_left)
-    word_ops = [pp.Keyword(w) for w in _COMPARE_WORDS]
-    negated = (pp.Keyword("not") + pp.MatchFirst(word_ops)).set_parse_action(lambda t: "not " + t[1])
-    compare_op = pp.Regex(r"==|!=|<=|>=|<|>") | negated | pp.MatchFirst(word_ops)
-    compare = (ranged + pp.ZeroOrMore(compare_op + ranged)).set_parse_action(_fold_left)
-    conj = (compare + pp.ZeroOrMore((pp.Literal("&&") | pp.Keyword("and")).set_parse_action(lambda: "&&") + compare))
-    conj.set_parse_action(_fold_left)
-    disj = (conj + pp.ZeroOrMore((pp.Literal("||") | pp.Keyword("or")).set_parse_action(lambda: "||") + conj))
-    disj.set_parse_action(_fold_left)
-    ternary = disj + pp.Optional(sup("?") + expr + sup(":") + expr)
+    unary_ops = pp.Group(pp.ZeroOrMore(pp.Regex(r"not\b|!(?!=)|[-+]")), aslist=True)
+    operand = (unary_ops + postfix).set_parse_action(lambda t: (tuple(t[0]), t[1]))
+    binop = pp.Regex(
+        r"\|\||&&|==|!=|<=|>=|\*\*|\?\?|\.\.|[<>+\-*/%^]|\|(?!\|)"
+        r"|(?:not\s+)?(?:in|matches|contains|startsWith|endsWith)\b|and\b|or\b"
+    ).set_parse_action(lambda t: re.sub(r"\s+", " ", t[0]))
+    binary = (operand + pp.ZeroOrMore(binop + operand)).set_parse_action(_climb)
+    ternary = binary + pp.Optional(sup(pp.Regex(r"\?(?![?.])")) + expr + sup(":") + expr)
     ternary.set_parse_action(lambda t: ("ternary", t[0], t[1], t[2]) if len(t) == 3 else t[0])
-    piped = (ternary + pp.ZeroOrMore(sup(pp.Regex(r"\|(?!\|)")) + postfix)).set_parse_action(
-        lambda t: functools.reduce(lambda x, f: ("pipe", x, f), list(t)[1:], t[0])
+    let = (sup(pp.Keyword("let")) + pp.Regex(r"[A-Za-z_]\w*") + sup("=") + expr + sup(";") + expr).set_parse_action(
+        lambda t: ("let", t[0], t[1], t[2])
     )
-    let = (sup(pp.Keyword("let")) + ident_text + sup("=") + expr + sup(";") + expr).set_parse_action(lambda t: ("let", t[0], t[1], t[2]))
-    expr <<= let | piped
+    expr <<= let | ternary
     grammar = expr.copy()
     grammar.parse_with_tabs()
-    grammar.ignore(pp.c_style_comment | pp.dbl_slash_comment)
     _grammar_cache = grammar
     return grammar
 

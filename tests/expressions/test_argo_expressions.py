@@ -85,3 +85,10 @@ def test_precedence_follows_expr_lang():
 def test_deep_nesting_is_an_error_not_a_crash():
     with pytest.raises(ExpressionError):
         parse("(" * 5000 + "result" + ")" * 5000)
+
+
+def test_comments_are_blank_and_keep_offsets():
+    assert parse("result[0] > 1 // why (not 2\n && /* ( */ true")[1] == "&&"
+    with pytest.raises(ExpressionError) as err:
+        parse("/* note */ result[0] >")
+    assert err.value.offset == 21
