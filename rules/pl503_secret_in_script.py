@@ -6,7 +6,7 @@ import re
 
 from pipelint.diagnostics import Related, Severity
 from pipelint.rule import Rule
-from pipelint.rules.pl502_script_injection import (
+from pipelint.expression_flow import (
     COMPUTED,
     CHOSEN,
     NUMBER,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from pipelint.diagnostics import Related, Severity
 from pipelint.rule import Rule
-from pipelint.rules.pl502_script_injection import context_path, env_lookup, flowing_paths, parse_embedded, step_label
+from pipelint.expression_flow import context_path, env_lookup, flowing_paths, parse_embedded, step_label
 from pipelint.yamltree import Mapping, Scalar
 
 #: Triggers whose jobs hold the base repository's secrets and a write token while the
