@@ -81,7 +81,7 @@ _INTERPRETERS = frozenset({"bash", "sh", "zsh", "dash", "ksh", "source", "."})
 _RUNNERS = frozenset({"npx", "bunx", "pnpx"})
 
 
-def _command_words(words: list[Word]) -> list[Word]:
+def command_words(words: list[Word]) -> list[Word]:
     """Strip keywords, assignments and wrappers: the words from the program on."""
     k = 0
     n = len(words)
@@ -125,7 +125,7 @@ def _basename(word: str) -> str:
     return word.rsplit("/", 1)[-1]
 
 
-def _positionals(words: list[Word], program: str) -> list[tuple[int, str]]:
+def positionals(words: list[Word], program: str) -> list[tuple[int, str]]:
     """(index, text) of the words after the program that are not options or option values."""
     value_options = GLOBAL_VALUE_OPTIONS.get(program, frozenset())
     skipped = SKIPPED_WORDS.get(program, frozenset())
@@ -225,18 +225,18 @@ def _match(words: list[Word]) -> tuple[CommandPattern, int] | None:
         if _GLOB_RE is None or not _GLOB_RE.match(program):
             return None
         candidates = [p for p in _GLOBBED if any(fnmatch.fnmatchcase(program, g) for g in p.programs)]
-    positionals = None
+    found = None
     for pattern in candidates:
         if pattern.needs_path and "/" not in program_word:
             continue
         if pattern.words:
-            if positionals is None:
-                positionals = _positionals(words, program)
-            if len(positionals) < len(pattern.words):
+            if found is None:
+                found = positionals(words, program)
+            if len(found) < len(pattern.words):
                 continue
-            if not all(_word_matches(positionals[i][1], p) for i, p in enumerate(pattern.words)):
+            if not all(_word_matches(found[i][1], p) for i, p in enumerate(pattern.words)):
                 continue
-            name_end = positionals[len(pattern.words) - 1][0] + 1
+            name_end = found[len(pattern.words) - 1][0] + 1
         else:
             name_end = 1
         if pattern.unless and _has_option(words, pattern.unless):
@@ -315,7 +315,7 @@ def _script_commands(script: Script):
         return
     commands = program.commands
     for index, command in enumerate(commands):
-        words = _command_words(list(command.words))
+        words = command_words(list(command.words))
         hit = _match(words)
         if hit is None:
             continue
@@ -323,7 +323,7 @@ def _script_commands(script: Script):
         feed: list[str] = []
         j = index - 1
         while j >= 0 and commands[j].pipeline == command.pipeline:
-            feed = [w.text for w in _command_words(list(commands[j].words))] + feed
+            feed = [w.text for w in command_words(list(commands[j].words))] + feed
             j -= 1
         yield script, words, hit[0], hit[1], feed
 

@@ -39,7 +39,7 @@ import fnmatch
 import re
 from dataclasses import dataclass
 
-from .deploy import _command_words, _positionals, deploy_commands
+from .deploy import command_words, positionals, deploy_commands
 from .model import Job, Step
 from . import tables
 from .shell import mentions
@@ -84,7 +84,7 @@ def _match(words):
     program = words[0].text.rsplit("/", 1)[-1]
     if not any(program in row.programs for row in tables.ROLLBACK_COMMANDS):
         return None
-    rest = [w for _i, w in _positionals(words, program)]
+    rest = [w for _i, w in positionals(words, program)]
     for row in tables.ROLLBACK_COMMANDS:
         if program not in row.programs:
             continue
@@ -112,7 +112,7 @@ def step_rollbacks(step: Step, conditional_only: bool = False) -> list[Rollback]
     for command in program.commands:
         if conditional_only and not (command.conditional or trap):
             continue
-        words = _command_words(list(command.words))
+        words = command_words(list(command.words))
         row = _match(words)
         if row is not None:
             out.append(Rollback(step, row.label, words[0].start, words[-1].end))

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from . import healthcheck, tables
-from .deploy import DeployCommand, _command_words, deploy_commands, step_deploy_commands
+from .deploy import DeployCommand, command_words, deploy_commands, step_deploy_commands
 from .model import Job, Step
 from .shell import Command, Loop, mentions
 from .tables import (
@@ -95,7 +95,7 @@ def _creates_local_cluster(step: Step) -> bool:
     if program is None:
         return False
     for command in program.commands:
-        words = [w.text for w in _command_words(list(command.words))]
+        words = [w.text for w in command_words(list(command.words))]
         if not words:
             continue
         name = words[0].rsplit("/", 1)[-1]
@@ -226,7 +226,7 @@ def _action_verifies(step: Step) -> bool:
 
 
 def _match_verify(command: Command) -> VerifyCommand | None:
-    words = _command_words(list(command.words))
+    words = command_words(list(command.words))
     if not words:
         return None
     program = words[0].text.rsplit("/", 1)[-1]
