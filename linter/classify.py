@@ -73,6 +73,21 @@ _GITLAB_PATH = re.compile(
 
 
 _YAML_PATH = re.compile(r"\.ya?ml$", re.IGNORECASE)
+# Dockerfiles: `Dockerfile`, `Dockerfile.*` / `Dockerfile-*`, `*.Dockerfile`, `Containerfile`,
+# `*.containerfile` (any case); not `.dockerignore` or template sources (`Dockerfile.j2`).
+_DOCKERFILE_PATH = re.compile(
+    r"(^|/)(?:(?:dockerfile|containerfile)(?:[.-][^/]*)?|[^/]+\.(?:dockerfile|containerfile))$", re.IGNORECASE
+)
+_DOCKERFILE_TEMPLATE = re.compile(r"\.(?:j2|jinja2?|tmpl|tpl|template|erb|in|mustache|hbs|ejs|md|txt|orig|bak|swp|dockerignore|ya?ml|json|sh|py)$", re.IGNORECASE)
+_SQL_PATH = re.compile(r"\.sql$", re.IGNORECASE)
+#: File names that are migrations by their convention alone (Flyway versioned/undo,
+#: `.undo.sql` siblings, golang-migrate / dbmate style up/down pairs, Diesel's
+#: `<version>_<name>/up.sql` + `down.sql` folders).
+_MIGRATION_NAME = re.compile(
+    r"(^|/)(?:[VU]\d[\w.]*__[^/]+|[^/]+\.undo|[^/]+\.(?:up|down)|\d[^/]*/(?:up|down))\.sql$", re.IGNORECASE
+)
+#: Section markers of single-file migrations (sql-migrate, goose, dbmate).
+_MIGRATION_MARKER = re.compile(r"^\s*--\s*(?:\+migrate\s+(?:up|down)|\+goose\s+(?:up|down)|migrate:(?:up|down))\b", re.IGNORECASE | re.MULTILINE)
 _MANIFEST_API = re.compile(r"^[ \t]*(?:-[ \t]+)?apiVersion[ \t]*:", re.M)
 _MANIFEST_KIND = re.compile(r"^[ \t]*(?:-[ \t]+)?kind[ \t]*:", re.M)
 HELM_TEMPLATE = "helm-template"
@@ -107,6 +122,16 @@ def _manifest_content(root) -> str | None:
     return "kubernetes" if is_manifest(root) or is_kustomization(root) else None
 
 
+def _is_dockerfile(path: str) -> bool:
+    return bool(_DOCKERFILE_PATH.search(path)) and not _DOCKERFILE_TEMPLATE.search(path)
+
+
+def _migration_sniff(path: str, head: str) -> bool:
+    """A ``.sql`` file is a migration by its name (Flyway, ``.undo.sql``, ``.up``/``.down``)
+    or by its section markers; any other SQL file (a schema dump, a query) is not ours."""
+    return bool(_MIGRATION_NAME.search(path.replace("\\", "/"))) or _MIGRATION_MARKER.search(head) is not None
+
+
 def _gitlab():
     from .parsers import gitlab
 
@@ -133,6 +158,9 @@ KINDS: list[FileKind] = [
     FileKind("gitlab-ci", "gitlab", lambda p: bool(_GITLAB_PATH.search(p)), lambda root: _gitlab().confirm(root)),
     # Kubernetes / Argo manifests: any other YAML whose text has `apiVersion:` and `kind:`
     FileKind("kubernetes", "kubernetes", lambda p: bool(_YAML_PATH.search(p)), _manifest_content, sniff=_manifest_sniff),
+    # not YAML: read by their own parsers (pipelint.parsers.dockerfile / .sql)
+    FileKind("dockerfile", "docker", _is_dockerfile, lambda root: "dockerfile", yaml=False),
+    FileKind("migration", "sql", lambda p: bool(_SQL_PATH.search(p)), lambda root: "migration", yaml=False, sniff=_migration_sniff),
 ]
 
 

@@ -55,6 +55,12 @@ class Settings:
     #: ``[tool.pipelint.tables]``: rows added to pipelint's command tables
     #: (``deploy-commands``, ``test-commands``...; see :mod:`pipelint.tables`).
     tables: dict[str, list[str]] = field(default_factory=dict)
+    #: ``sql-dialect``: how migrations are parsed (``postgres``, the default, by PostgreSQL's
+    #: own parser; any other sqlglot dialect name: ``mysql``, ``sqlite``, ``tsql``...).
+    sql_dialect: str = "postgres"
+    #: ``[tool.pipelint.migrations] require-undo``: every forward migration needs an
+    #: undo/down counterpart (PL702); false for teams that only roll forward.
+    migrations_require_undo: bool = True
     #: Where the settings came from (for messages), or None for defaults.
     source: str | None = None
     #: The folder the config file lives in: relative globs are anchored there.
@@ -268,6 +274,9 @@ def settings_from(data: dict, source: str | None = None) -> Settings:
     if "max-file-size" in data:
         s.max_file_size = int(data["max-file-size"])
     s.tables = {k: [str(e) for e in v] for k, v in data.get("tables", {}).items()}
+    if "sql-dialect" in data:
+        s.sql_dialect = str(data["sql-dialect"]).lower()
+    s.migrations_require_undo = bool(data.get("migrations", {}).get("require-undo", True))
     if "github-environments" in data:
         path = str(data["github-environments"])
         if s.base_dir and not os.path.isabs(path):

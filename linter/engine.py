@@ -102,6 +102,8 @@ def read_file(
     parsed = ParsedFile(
         SourceFile(path, candidate.abspath, ""), kind.name, kind.platform, explicit=candidate.explicit, included=candidate.included
     )
+    if not kind.yaml:
+        return _read_text_kind(parsed, data, settings, notices)
     if known is not None:
         parsed.file.text, parsed.documents = known.text, known.documents
     else:
@@ -144,6 +146,23 @@ def read_file(
             )
     build_model(parsed)
     parsed.comments = suppressions.parse(parsed.file, parsed.documents)
+    return parsed
+
+
+def _read_text_kind(parsed: ParsedFile, data: bytes, settings: Settings, notices: list[str]) -> ParsedFile | None:
+    """A file that is not YAML (Dockerfile, SQL migration): decoded, then handed to its
+    own parser, which fills the model or says the file is not ours (None)."""
+    try:
+        text = decode(data)
+    except YamlError as exc:  # not UTF-8 (or binary): reported with its position
+        parsed.file.text = data.decode("utf-8", "replace").removeprefix("\ufeff")
+        parsed.problems.append(LoadProblem(parsed.file, exc.message, exc.line, exc.column, exc.offset))
+        return parsed
+    parsed.file.text = text
+    if not build_model(parsed, settings):
+        return None
+    notices.extend(parsed.notices)
+    parsed.comments = suppressions.parse(parsed.file, [])
     return parsed
 
 

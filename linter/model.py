@@ -406,6 +406,12 @@ class ParsedFile:
     action: Action | None = None
     #: Kubernetes / Argo objects of a manifest file, in document order.
     manifests: list[Manifest] = field(default_factory=list)
+    #: A Dockerfile's build (:class:`pipelint.dockerfile.Dockerfile`), or None.
+    dockerfile: object = None
+    #: A SQL migration (:class:`pipelint.migrations.Migration`), or None.
+    migration: object = None
+    #: One-line notices the parser had for the run (statements it could not read...).
+    notices: list = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
     #: Inline suppressions found in the file; filled by the engine.
     comments: list = field(default_factory=list)
@@ -444,6 +450,18 @@ class Project:
         """Every Kubernetes / Argo object of every manifest file."""
         for f in self.files:
             yield from f.manifests
+
+    @property
+    def dockerfiles(self) -> Iterator:
+        for f in self.files:
+            if f.dockerfile is not None:
+                yield f.dockerfile
+
+    @property
+    def migrations(self) -> Iterator:
+        for f in self.files:
+            if f.migration is not None:
+                yield f.migration
 
     def pipelines_of(self, platform: str) -> Iterator[Pipeline]:
         return (p for p in self.pipelines if p.platform == platform)

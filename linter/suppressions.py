@@ -110,7 +110,7 @@ def parse(file: SourceFile, documents: list[Document]) -> list[InlineSuppression
         target = lineno
         if not before or before == "-":
             j = i + 1
-            while j < len(lines) and (not lines[j].strip() or lines[j].lstrip().startswith("#")):
+            while j < len(lines) and (not lines[j].strip() or lines[j].lstrip().startswith(("#", "--"))):
                 j += 1
             target = j + 1 if j < len(lines) else lineno
         if ends is None:

@@ -54,7 +54,8 @@ def test_docstring_has_the_four_headings(rule):
     for heading, body in sections.items():
         assert body.strip(), f"{rule.code}: empty section {heading!r}"
     for heading in ("## Example", "## Use instead"):
-        assert re.search(r"^```yaml\n.+?^```$", sections[heading], flags=re.M | re.S), f"{rule.code}: {heading} needs a ```yaml block"
+        fenced = re.search(r"^```(?:yaml|dockerfile|sql)\n.+?^```$", sections[heading], flags=re.M | re.S)
+        assert fenced, f"{rule.code}: {heading} needs a fenced yaml, dockerfile or sql block"
     assert rule.summary().endswith(".") and len(rule.summary()) > 20
 
 

@@ -82,7 +82,7 @@ def test_example_repo_has_exactly_its_planted_findings(registry):
 
     result = run_lint(EXAMPLE, registry=registry)
     assert not result.internal_errors, result.internal_errors[0].traceback
-    assert result.files == 6  # 4 GitHub Actions files, 2 Kubernetes manifests
+    assert result.files == 7  # 4 GitHub Actions files, 2 Kubernetes manifests, 1 Dockerfile
     got = {(d.path, d.line, d.column, d.code) for d in result.active}
     assert EXAMPLE_FINDINGS <= got, f"planted findings missing: {sorted(EXAMPLE_FINDINGS - got)}"
     unexpected = [f"{d.path}:{d.line}:{d.column}: {d.code} {d.message}" for d in result.active
@@ -218,7 +218,7 @@ def test_installed_pipelint_lints_the_example(venv):
     data = json.loads(proc.stdout)
     got = {(d["path"].removeprefix("fixtures/example-repo/"), d["line"], d["column"], d["code"]) for d in data["diagnostics"]}
     assert EXAMPLE_FINDINGS <= got
-    assert data["files"] == 6 and data["internal_errors"] == []
+    assert data["files"] == 7 and data["internal_errors"] == []
 
 
 # ------------------------------------------------------------------- plugins

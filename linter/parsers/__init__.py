@@ -6,10 +6,22 @@ from ..model import ParsedFile
 from . import azure, github, gitlab, kubernetes, scripts
 
 
-def build_model(parsed: ParsedFile) -> None:
-    """Fill ``parsed.pipeline`` / ``parsed.action`` from its first document."""
+def build_model(parsed: ParsedFile, settings=None) -> bool:
+    """Fill the model of a confirmed file: ``parsed.pipeline`` / ``parsed.action`` /
+    ``parsed.manifests`` from its documents, ``parsed.dockerfile`` / ``parsed.migration``
+    from its text. False when a text parser finds the file is not one of its kind."""
+    if parsed.kind == "dockerfile":
+        from .dockerfile import parse_dockerfile
+
+        parsed.dockerfile = parse_dockerfile(parsed)
+        return parsed.dockerfile is not None or bool(parsed.problems)
+    if parsed.kind == "migration":
+        from .sql import parse_migration
+
+        parsed.migration = parse_migration(parsed, settings)
+        return parsed.migration is not None or bool(parsed.problems)
     if not parsed.documents:
-        return
+        return True
     document = parsed.documents[0]
     if parsed.kind == "github-workflow":
         parsed.pipeline = github.parse_workflow(parsed.file, document)
@@ -23,3 +35,4 @@ def build_model(parsed: ParsedFile) -> None:
         parsed.manifests = kubernetes.parse_manifests(parsed.file, parsed.documents)
     if parsed.pipeline is not None:
         scripts.attach(parsed.pipeline)
+    return True
