@@ -12,6 +12,8 @@ class UndoDoesNotReverse(Rule):
     Reports an undo/down script that is empty (comments only) or that does not reverse
     its forward script's schema changes: a table, column, index or constraint the forward
     script creates and the undo does not drop, a rename the undo does not rename back.
+    With `[tool.pipelint.migrations] require-undo = false` (a team that rolls forward
+    only) empty undo scripts and sections are their convention and are not reported.
 
     ## Why is this bad?
     A rollback that runs "successfully" but leaves the new column or index behind makes
@@ -59,7 +61,9 @@ class UndoDoesNotReverse(Rule):
             where_name = "undo script"
         fwd_span = forward.file.line_span(1)
         if not statements:
-            if forward.statements_of(FORWARD):
+            # a team that rolls forward only (`require-undo = false`) leaves undo scripts
+            # or sections empty on purpose (dbmate and goose want the section marker)
+            if forward.statements_of(FORWARD) and getattr(ctx.settings, "migrations_require_undo", True):
                 yield self.diagnostic(
                     where,
                     f"{where_name} is empty: rolling back leaves every change of the forward migration in place; write the statements that reverse it",

@@ -135,6 +135,17 @@ def test_require_undo_off(tmp_path):
     assert findings(result) == []
 
 
+def test_require_undo_off_also_allows_empty_down_sections(tmp_path):
+    from pipelint.config import Settings
+
+    files = {"db/20240101_a.sql": "-- migrate:up\nCREATE TABLE a (id int);\n\n-- migrate:down\n"}
+    write_tree(tmp_path, files)
+    assert findings(run_lint(tmp_path, select=["PL703"])) == [("db/20240101_a.sql", 4, 1, "PL703")]
+    settings = Settings()
+    settings.migrations_require_undo = False
+    assert findings(run_lint(tmp_path, select=["PL702", "PL703"], settings=settings)) == []
+
+
 def test_suppression_in_sql(tmp_path):
     write_tree(
         tmp_path,

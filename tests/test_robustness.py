@@ -249,3 +249,33 @@ def test_named_file_of_no_known_kind_gets_a_notice_only_when_verbose(tmp_path, c
     code, out, err = run_cli(["--verbose", "notes/deploy.yml"], capsys, test_registry(), monkeypatch)
     assert (code, out) == (0, "No problems found in 0 files.\n")
     assert err == "pipelint: skipped notes/deploy.yml: not a kind of file pipelint reads\n"
+
+
+def _lint_all(root):
+    """Every real rule too: the Dockerfile and migration rules read these models."""
+    result = run_lint(root)
+    assert not result.internal_errors, result.internal_errors[0].traceback
+    return result
+
+
+@pytest.mark.parametrize(
+    "rel",
+    ["Dockerfile", "services/api/Dockerfile.prod", "db/migrations/V3__add_index.sql", "db/migrate/0004_drop.down.sql"],
+)
+def test_text_kinds_with_hostile_bytes_are_pl001_or_quiet_never_a_traceback(tmp_path, rel):
+    # invalid UTF-8 after a valid start: PL001 at the offending byte
+    _write_bytes(tmp_path, rel, b"FROM alpine:3.20\nRUN echo \xff\xfe\n" if "ocker" in rel else b"CREATE TABLE a (id int);\n-- \xff\n")
+    result = _lint_all(tmp_path)
+    assert [(p, line) for p, line, _c, _m in _messages(result)] == [(rel, 2)]
+    # binary noise and an empty file: never an internal error
+    for data in (bytes(range(256)) * 8, b"", b"\n\n# only a comment\n"):
+        _write_bytes(tmp_path, rel, data)
+        _lint_all(tmp_path)
+
+
+def test_deeply_nested_sql_and_huge_continuations_stay_bounded(tmp_path):
+    _write_bytes(tmp_path, "db/V1__deep.sql", ("SELECT " + "(" * 5000 + "1" + ")" * 5000 + ";\n").encode())
+    _write_bytes(tmp_path, "Dockerfile", ("FROM alpine:3.20\nRUN true" + " \\\n  && true" * 5000 + "\n").encode())
+    started = time.perf_counter()
+    _lint_all(tmp_path)
+    assert time.perf_counter() - started < 20
