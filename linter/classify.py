@@ -78,7 +78,7 @@ _YAML_PATH = re.compile(r"\.ya?ml$", re.IGNORECASE)
 _DOCKERFILE_PATH = re.compile(
     r"(^|/)(?:(?:dockerfile|containerfile)(?:[.-][^/]*)?|[^/]+\.(?:dockerfile|containerfile))$", re.IGNORECASE
 )
-_DOCKERFILE_TEMPLATE = re.compile(r"\.(?:j2|jinja2?|tmpl|tpl|template|erb|in|mustache|hbs|ejs|md|txt|orig|bak|swp|dockerignore|ya?ml|json|sh|py)$", re.IGNORECASE)
+_DOCKERFILE_TEMPLATE = re.compile(r"\.(?:j2|jinja2?|tmpl|tpl|template|erb|in|mustache|hbs|ejs|md|txt|orig|bak|swp|dockerignore|fixed|ya?ml|json|sh|py)$", re.IGNORECASE)
 _SQL_PATH = re.compile(r"\.sql$", re.IGNORECASE)
 #: File names that are migrations by their convention alone (Flyway versioned/undo,
 #: `.undo.sql` siblings, golang-migrate / dbmate style up/down pairs, Diesel's

@@ -19,7 +19,8 @@ SUBCOMMANDS = ("rules", "rule")
 def _lint_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="pipelint",
-        description="Lint delivery pipelines: GitHub Actions workflows and actions (more platforms to come).",
+        description="Lint delivery pipelines: GitHub Actions, GitLab CI, Azure Pipelines, Kubernetes and Argo "
+        "Rollouts manifests, Dockerfiles and SQL migrations.",
         epilog="Subcommands: 'pipelint rules' lists the rules, 'pipelint rule PL502' explains one. "
         "To lint a folder literally named 'rules', write ./rules.",
     )
@@ -37,6 +38,10 @@ def _lint_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="JSON of GET /repos/{owner}/{repo}/environments: lets PL102 check environment protection rules",
     )
+    p.add_argument("--fix", action="store_true", help="apply safe fixes (each re-linted before it is written)")
+    p.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff: unsafe fixes too")
+    p.add_argument("--diff", action="store_true", help="print the fixes as a unified diff, change nothing (exit 1 if any)")
+    p.add_argument("--action-pins", metavar="FILE", help='JSON of "owner/repo@ref": "<sha>": lets PL501 pin actions')
     p.add_argument("--fail-on", choices=("error", "warning", "note"), help="lowest severity that fails the run (default: warning)")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text output")
@@ -105,6 +110,10 @@ def _lint_command(argv: list[str]) -> int:
         settings.ignore += _split(args.ignore)
         if args.fail_on:
             settings.fail_on = Severity.parse(args.fail_on)
+        if args.action_pins is not None:
+            from .config import load_action_pins
+
+            settings.action_pins = load_action_pins(args.action_pins)
         if args.github_environments is not None:
             from .config import use_github_environments
 
@@ -121,6 +130,9 @@ def _lint_command(argv: list[str]) -> int:
         if not os.path.exists(p):
             _err(f"{p}: no such file or directory")
             return EXIT_USAGE
+
+    if args.fix or args.diff:
+        return _fix_command(args, paths, settings, registry)
 
     from .engine import lint
 
@@ -176,6 +188,55 @@ def _lint_command(argv: list[str]) -> int:
     if args.exit_zero:
         return EXIT_CLEAN
     failing = any(d.severity >= settings.fail_on for d in result.active)
+    return EXIT_FINDINGS if failing else EXIT_CLEAN
+
+
+def _fix_command(args, paths, settings, registry) -> int:
+    """``--fix`` / ``--diff``: fixes applied in memory and verified (pipelint.fixes), then
+    written (``--fix``) or printed as a unified diff (``--diff``)."""
+    from . import fixes
+
+    try:
+        outcome = fixes.fix(paths, settings, registry, unsafe=args.unsafe_fixes or args.diff)
+    except Exception as exc:  # a bug in pipelint itself
+        import traceback
+
+        _err(f"internal error: {type(exc).__name__}: {exc}")
+        if args.verbose:
+            traceback.print_exc()
+        return EXIT_INTERNAL
+    result = outcome.result
+    if result.internal_errors:
+        for e in result.internal_errors:
+            _err(f"internal error in {e.rule} on {e.path or 'the project'}: {e.message}")
+        return EXIT_INTERNAL
+    for d, reason in outcome.refused:
+        _err(f"not fixed: {d.path}:{d.line}:{d.column}: {d.code}: {reason}")
+    if args.diff:
+        text = fixes.unified_diff(outcome.changes)
+        try:
+            sys.stdout.write(text)
+        except BrokenPipeError:
+            return EXIT_CLEAN
+        return EXIT_FINDINGS if text else EXIT_CLEAN
+    problems = fixes.write(outcome.changes)
+    for problem in problems:
+        _err(problem)
+    written = len(outcome.changes) - len(problems)
+    if problems:
+        outcome.fixed = [d for d in outcome.fixed if not any(p.startswith(d.path + ":") for p in problems)]
+    remaining = len(result.active)
+    unsafe_left = sum(1 for d in result.active if d.fix is not None and not fixes.wanted(d, False))
+    hint = f" ({unsafe_left} more with --unsafe-fixes)" if unsafe_left and not args.unsafe_fixes else ""
+    _err(f"fixed {len(outcome.fixed)} finding(s) in {written} file(s); {remaining} remain{hint}")
+    from .reporters import render
+
+    if remaining:
+        color = {"auto": None, "always": True, "never": False}[args.color]
+        render(args.format, result, sys.stdout, color=color, verbose=args.verbose, registry=registry)
+    if args.exit_zero:
+        return EXIT_CLEAN
+    failing = any(d.severity >= settings.fail_on for d in result.active) or bool(problems)
     return EXIT_FINDINGS if failing else EXIT_CLEAN
 
 

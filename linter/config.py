@@ -61,6 +61,10 @@ class Settings:
     #: ``[tool.pipelint.migrations] require-undo``: every forward migration needs an
     #: undo/down counterpart (PL702); false for teams that only roll forward.
     migrations_require_undo: bool = True
+    #: ``--action-pins FILE`` / ``action-pins``: a JSON map of ``owner/repo@ref`` to the
+    #: commit SHA it points at (what ``gh api repos/OWNER/REPO/commits/REF`` returns), for
+    #: PL501's fix; None when not given (no pinning fix is offered).
+    action_pins: dict | None = None
     #: Where the settings came from (for messages), or None for defaults.
     source: str | None = None
     #: The folder the config file lives in: relative globs are anchored there.
@@ -76,6 +80,26 @@ class GithubEnvironment:
     reviewers: int = 0
     has_required_reviewers_rule: bool = False
     wait_timer: int | None = None
+
+
+def load_action_pins(path: str) -> dict[str, str]:
+    """Read a JSON object mapping ``owner/repo@ref`` (or ``owner/repo/path@ref``) to a
+    40-hex commit SHA; keys are matched case-insensitively."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"{path}: {exc.strerror or exc}") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a JSON object of \"owner/repo@ref\": \"<sha>\"")
+    pins = {}
+    for ref, sha in data.items():
+        if not isinstance(sha, str) or not re.fullmatch(r"[0-9a-fA-F]{40}", sha) or "@" not in str(ref):
+            raise ConfigError(f"{path}: {ref!r}: expected \"owner/repo@ref\": \"<40-hex commit SHA>\"")
+        pins[str(ref).lower()] = sha.lower()
+    return pins
 
 
 def load_github_environments(path: str) -> dict[str, GithubEnvironment]:
@@ -277,6 +301,14 @@ def settings_from(data: dict, source: str | None = None) -> Settings:
     if "sql-dialect" in data:
         s.sql_dialect = str(data["sql-dialect"]).lower()
     s.migrations_require_undo = bool(data.get("migrations", {}).get("require-undo", True))
+    if "action-pins" in data:
+        path = str(data["action-pins"])
+        if s.base_dir and not os.path.isabs(path):
+            path = os.path.join(s.base_dir, path)
+        try:
+            s.action_pins = load_action_pins(path)
+        except ConfigError as exc:
+            raise ConfigError(f"{source or 'configuration'}: action-pins: {exc}") from None
     if "github-environments" in data:
         path = str(data["github-environments"])
         if s.base_dir and not os.path.isabs(path):

@@ -60,7 +60,12 @@ def display_path(abspath: str, cwd: str) -> str:
 
 
 def read_file(
-    candidate: discovery.Candidate, settings: Settings, cwd: str, notices: list[str], templates: list[str] | None = None
+    candidate: discovery.Candidate,
+    settings: Settings,
+    cwd: str,
+    notices: list[str],
+    templates: list[str] | None = None,
+    overlay: dict | None = None,
 ) -> ParsedFile | None:
     """Parse one candidate; None when it is skipped (too large, vanished, not ours).
 
@@ -73,8 +78,11 @@ def read_file(
         if size > settings.max_file_size:
             notices.append(f"skipped {path}: {size:,} bytes is over the {settings.max_file_size:,}-byte limit (max-file-size)")
             return None
-        known = loaded.recall(candidate.abspath, st)  # composed already as an include/template
-        if known is None:
+        if overlay is not None and candidate.abspath in overlay:
+            known, data = None, overlay[candidate.abspath].encode("utf-8")
+        else:
+            known = loaded.recall(candidate.abspath, st)  # composed already as an include/template
+        if known is None and (overlay is None or candidate.abspath not in overlay):
             with open(candidate.abspath, "rb") as fh:
                 data = fh.read()
     except FileNotFoundError:
@@ -120,7 +128,8 @@ def read_file(
         except YamlError as exc:
             parsed.problems.append(LoadProblem(parsed.file, exc.message, exc.line, exc.column, exc.offset))
             return parsed
-        loaded.remember(candidate.abspath, st, text, parsed.documents)
+        if overlay is None or candidate.abspath not in overlay:
+            loaded.remember(candidate.abspath, st, text, parsed.documents)
     first = next((d.root for d in parsed.documents if d.root is not None), None)
     confirmed = None
     for kind in kinds:
@@ -190,7 +199,11 @@ def rule_options(rule: type[Rule], settings: Settings) -> dict:
 # ------------------------------------------------------------------------ run
 
 
-def lint(paths: list[str], settings: Settings, registry: Registry, cwd: str | None = None) -> LintResult:
+def lint(
+    paths: list[str], settings: Settings, registry: Registry, cwd: str | None = None, overlay: dict[str, str] | None = None
+) -> LintResult:
+    """Lint ``paths``. ``overlay`` (absolute path -> text) replaces what those files hold
+    on disk: the fix engine re-lints its edited texts before writing anything."""
     # The model is a large graph of small objects that lives for the whole run and has
     # (almost) no reference cycles: the cyclic collector would re-scan it again and again
     # while files are read (measured: 4x the parse time on the corpus). Pause it.
@@ -198,13 +211,13 @@ def lint(paths: list[str], settings: Settings, registry: Registry, cwd: str | No
     gc.disable()
     try:
         tables.configure(settings.tables)  # this run's `[tool.pipelint.tables]` rows
-        return _lint(paths, settings, registry, cwd)
+        return _lint(paths, settings, registry, cwd, overlay)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _lint(paths: list[str], settings: Settings, registry: Registry, cwd: str | None) -> LintResult:
+def _lint(paths: list[str], settings: Settings, registry: Registry, cwd: str | None, overlay: dict | None = None) -> LintResult:
     cwd = cwd or os.getcwd()
     notices: list[str] = []
     others: dict[str, str] = {}
@@ -217,7 +230,7 @@ def _lint(paths: list[str], settings: Settings, registry: Registry, cwd: str | N
             while candidates:
                 for candidate in candidates:
                     before = len(notices)
-                    parsed = read_file(candidate, settings, cwd, notices, templates)
+                    parsed = read_file(candidate, settings, cwd, notices, templates, overlay)
                     if parsed is not None:
                         project.files.append(parsed)
                     elif len(notices) == before and not candidate.included:

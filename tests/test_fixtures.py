@@ -61,3 +61,42 @@ def test_every_rule_has_bad_and_good_fixtures(registry):
             if not folder.is_dir() or not any(p.is_dir() for p in folder.iterdir()):
                 missing.append(f"{rule.code}/{verdict}")
     assert not missing, f"rules without fixtures: {missing}"
+
+
+# ------------------------------------------------------------------ fixes
+# A bad case may hold, beside a file the rule's fix edits, the expected result as
+# `<file>.fixed` (byte for byte, after `--fix --unsafe-fixes` with only that rule
+# selected). Files without a `.fixed` twin must come out unchanged, and a second fix run
+# over the fixed texts must change nothing.
+
+
+def _fixed_cases():
+    for param in _cases():
+        code, verdict, case = param.values
+        if verdict == "bad" and any(p.suffix == ".fixed" for p in case.rglob("*.fixed")):
+            yield param
+
+
+@pytest.mark.parametrize("code, verdict, case", list(_fixed_cases()))
+def test_fix_gives_the_fixed_file(code, verdict, case, registry, tmp_path):
+    import shutil
+
+    from pipelint import fixes
+
+    root = tmp_path / case.name
+    shutil.copytree(case, root)
+    for twin in root.rglob("*.fixed"):
+        twin.unlink()
+    settings = load_settings(str(root)) if (root / "pipelint.toml").is_file() else Settings()
+    settings.select = [code]
+    outcome = fixes.fix([str(root)], settings, registry, unsafe=True, cwd=str(root))
+    assert not outcome.result.internal_errors, outcome.result.internal_errors[0].traceback
+    assert not outcome.refused, [(d.path, d.line, reason) for d, reason in outcome.refused]
+    expected = {
+        str(p.relative_to(case))[: -len(".fixed")]: p.read_bytes().decode("utf-8") for p in case.rglob("*.fixed")
+    }
+    got = {c.path: c.after for c in outcome.changes.values()}
+    assert got == expected
+    assert not fixes.write(outcome.changes)
+    again = fixes.fix([str(root)], settings, registry, unsafe=True, cwd=str(root))
+    assert again.changes == {}, "a second --fix must change nothing"
