@@ -206,3 +206,30 @@ def test_fixed_files_are_not_read_as_dockerfiles(tmp_path):
     write_tree(tmp_path, {"Dockerfile": "FROM alpine:3.20\n", "Dockerfile.fixed": "not a dockerfile at all\n"})
     result = run_lint(tmp_path, select=["PL001"])
     assert result.files == 1
+
+
+def test_sarif_fixes_are_valid_and_reproduce_the_fixed_file(tmp_path):
+    import json
+
+    from conftest import FIXTURES
+    from pipelint.reporters import sarif as sarif_reporter
+    from pipelint.registry import Registry
+
+    jsonschema = pytest.importorskip("jsonschema")
+    case = FIXTURES / "PL601" / "bad" / "node-api"
+    root = tmp_path / "repo"
+    shutil.copytree(case, root)
+    (root / "services/api/Dockerfile.fixed").unlink()
+    registry = Registry.load()
+    log = sarif_reporter.build(run_lint(root, select=["PL601"], registry=registry), registry)
+    schema = json.loads((FIXTURES.parent / "schemas" / "sarif-2.1.0.json").read_text(encoding="utf-8"))
+    assert not list(jsonschema.validators.validator_for(schema)(schema).iter_errors(log))
+    [result] = log["runs"][0]["results"]
+    [fix] = result["fixes"]
+    assert fix["description"]["text"].endswith("(unsafe)")
+    [change] = fix["artifactChanges"]
+    text = (root / "services/api/Dockerfile").read_text(encoding="utf-8")
+    for rep in sorted(change["replacements"], key=lambda r: r["deletedRegion"]["charOffset"], reverse=True):
+        at, length = rep["deletedRegion"]["charOffset"], rep["deletedRegion"]["charLength"]
+        text = text[:at] + rep["insertedContent"]["text"] + text[at + length :]
+    assert text == (case / "services/api/Dockerfile.fixed").read_text(encoding="utf-8")
