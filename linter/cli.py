@@ -223,12 +223,15 @@ def _fix_command(args, paths, settings, registry) -> int:
     for problem in problems:
         _err(problem)
     written = len(outcome.changes) - len(problems)
-    if problems:
-        outcome.fixed = [d for d in outcome.fixed if not any(p.startswith(d.path + ":") for p in problems)]
+    if problems:  # what was not written is not fixed: report the files as they are
+        from .engine import lint
+
+        result = lint(paths, settings, registry)
+    removed = max(len(outcome.initial.active) - len(result.active), 0)
     remaining = len(result.active)
     unsafe_left = sum(1 for d in result.active if d.fix is not None and not fixes.wanted(d, False))
     hint = f" ({unsafe_left} more with --unsafe-fixes)" if unsafe_left and not args.unsafe_fixes else ""
-    _err(f"fixed {len(outcome.fixed)} finding(s) in {written} file(s); {remaining} remain{hint}")
+    _err(f"fixed {removed} finding(s) in {written} file(s); {remaining} remain{hint}")
     from .reporters import render
 
     if remaining:

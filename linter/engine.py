@@ -224,6 +224,7 @@ def _lint(paths: list[str], settings: Settings, registry: Registry, cwd: str | N
     candidates = discovery.collect(paths, settings.exclude, notices, settings.base_dir, others)
     project = Project(root=cwd)
     loaded.clear()  # files may have changed since an earlier run in this process
+    loaded.OVERLAY.update(overlay or {})  # includes and templates see the edited texts too
     try:
         with composing():
             templates: list[str] = []

@@ -362,3 +362,513 @@ def variable_reference(name: str, language: str) -> str:
         "python": f"os.environ['{name}']",
         "javascript": f"process.env.{name}",
     }.get(language, f'"${name}"')
+
+
+# --------------------------------------------------------------------------- fixes
+#
+# PL502 and PL503 fix a finding by moving its ``${{ }}`` out of the script into the
+# step's ``env:`` and reading the variable instead. Where the expression sits in the
+# script decides how (and whether) it can be read: a scanner per language tells the
+# quoting context at the expression's offset.
+
+import re as _re
+
+_IDENT = _re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_WORD_CHAR = _re.compile(r"[A-Za-z0-9_]")
+#: Names a step's ``env:`` must not set: the shell's and the runner's own.
+_RESERVED = frozenset(
+    {"PATH", "HOME", "PWD", "OLDPWD", "SHELL", "IFS", "USER", "TMPDIR", "TEMP", "TMP", "LANG", "CI", "PS1", "PS4",
+     "ENV", "BASH_ENV", "SHELLOPTS", "BASHOPTS", "CDPATH", "HOSTNAME", "TERM", "NODE_OPTIONS", "PYTHONPATH"}
+)
+#: The unquoted text of a word before a whole-word value: ``NAME=`` or ``--option=``.
+_WORD_PREFIX = _re.compile(r"(?:[A-Za-z_][A-Za-z0-9_]*\+?=|--?[A-Za-z0-9][A-Za-z0-9_-]*=)\Z")
+_SHELL_BEFORE = " \t\n;&|(<>"
+#: ``for x in`` (and ``select``/``case``) words before a position on its line.
+_FOR_LIST = _re.compile(r"\b(?:for|select)\s+[A-Za-z_][A-Za-z0-9_]*\s+in\b[^;\n]*\Z")
+_SHELL_AFTER = " \t\n;&|)<>"
+
+
+class EnvMove(NamedTuple):
+    """One ``${{ }}`` (value offsets ``start``..``end`` of the sink's text) to move into
+    ``env:``: ``name`` is the name a new variable gets; ``env_name`` is set when the
+    expression is ``${{ env.NAME }}`` and the script can read ``NAME`` itself."""
+
+    start: int
+    end: int
+    name: str
+    env_name: str | None = None
+
+
+def _masked(text: str) -> str:
+    """``text`` with every ``${{ }}`` replaced by ``x`` characters (line breaks kept), so
+    quotes inside expressions do not mislead the scanners."""
+    from pipelint.expressions.github import find_expressions
+
+    if "${{" not in text:
+        return text
+    out = []
+    pos = 0
+    for emb in find_expressions(text):
+        end = len(text) if emb.end is None else emb.end
+        out.append(text[pos : emb.start])
+        out.append("".join(c if c == "\n" else "x" for c in text[emb.start : end]))
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _heredoc_operator(text: str, i: int) -> tuple[int, tuple[str, bool, bool]] | None:
+    """At ``<<`` (not ``<<<``): the end of the operator and (delimiter, strip tabs, quoted)."""
+    j = i + 2
+    strip = text.startswith("-", j)
+    if strip:
+        j += 1
+    while j < len(text) and text[j] in " \t":
+        j += 1
+    start = j
+    quoted = False
+    word = []
+    while j < len(text) and text[j] not in " \t\n;&|<>()":
+        c = text[j]
+        if c in "'\"":
+            quoted = True
+            close = text.find(c, j + 1)
+            if close < 0:
+                return None
+            word.append(text[j + 1 : close])
+            j = close + 1
+            continue
+        if c == "\\":
+            quoted = True
+            word.append(text[j + 1 : j + 2])
+            j += 2
+            continue
+        word.append(c)
+        j += 1
+    if j == start or not "".join(word):
+        return None
+    return j, ("".join(word), strip, quoted)
+
+
+def shell_context(text: str, target: int) -> str | None:
+    """The quoting context of offset ``target`` of a bash/sh script: "code" (unquoted),
+    "double" (inside ``"..."``), "heredoc" (an unquoted here-document body) or None
+    (single quotes, ``$'...'``, a quoted here-document, a comment, ``${...}``, or
+    something the scanner does not follow)."""
+    text = _masked(text)
+    n = len(text)
+    stack = ["code"]
+    pending: list[tuple[str, bool, bool]] = []
+    i = 0
+    while i < target:
+        c = text[i]
+        top = stack[-1]
+        if top in ("code", "sub", "paren", "backtick"):
+            if c == "\\":
+                i += 2
+                continue
+            if c == "\n" and pending:
+                i += 1
+                for delim, strip, quoted in pending:
+                    while True:
+                        if i >= n:
+                            return None
+                        j = text.find("\n", i)
+                        j = n if j < 0 else j
+                        line = text[i:j]
+                        if strip:
+                            line = line.lstrip("\t")
+                        done = line == delim
+                        if i <= target <= j and not done:
+                            return None if quoted else "heredoc"
+                        i = j + 1
+                        if done:
+                            break
+                    if i > target:
+                        return None  # the target is on a delimiter line
+                pending = []
+                continue
+            if c == "'":
+                stack.append("single")
+            elif c == '"':
+                stack.append("double")
+            elif c == "$" and text.startswith("$'", i):
+                stack.append("ansi")
+                i += 2
+                continue
+            elif c == "$" and text.startswith("$(", i):
+                stack.append("sub")
+                i += 2
+                continue
+            elif c == "$" and text.startswith("${", i):
+                stack.append("param")
+                i += 2
+                continue
+            elif c == "`":
+                if top == "backtick":
+                    stack.pop()
+                else:
+                    stack.append("backtick")
+            elif c == "(":
+                stack.append("paren")
+            elif c == ")" and top in ("sub", "paren"):
+                stack.pop()
+            elif c == "#" and (i == 0 or text[i - 1] in " \t\n;&|()"):
+                j = text.find("\n", i)
+                if j < 0 or target <= j:
+                    return None
+                i = j
+                continue
+            elif c == "<" and text.startswith("<<", i) and not text.startswith("<<<", i):
+                op = _heredoc_operator(text, i)
+                if op is None:
+                    return None
+                i, doc = op
+                pending.append(doc)
+                continue
+        elif top == "double":
+            if c == "\\":
+                i += 2
+                continue
+            if c == '"':
+                stack.pop()
+            elif c == "$" and text.startswith("$(", i):
+                stack.append("sub")
+                i += 2
+                continue
+            elif c == "$" and text.startswith("${", i):
+                stack.append("param")
+                i += 2
+                continue
+            elif c == "`":
+                stack.append("backtick")
+        elif top == "single":
+            if c == "'":
+                stack.pop()
+        elif top == "ansi":
+            if c == "\\":
+                i += 2
+                continue
+            if c == "'":
+                stack.pop()
+        elif top == "param":
+            if c == "\\":
+                i += 2
+                continue
+            if c == "}":
+                stack.pop()
+            elif c in "'\"":
+                stack.append("single" if c == "'" else "double")
+            elif c == "$" and text.startswith("$(", i):
+                stack.append("sub")
+                i += 2
+                continue
+            elif c == "$" and text.startswith("${", i):
+                stack.append("param")
+                i += 2
+                continue
+        i += 1
+    if i != target:
+        return None  # the target is inside an escape
+    top = stack[-1]
+    if top in ("code", "sub", "paren", "backtick"):
+        return "code"
+    return top if top == "double" else None
+
+
+def _c_like_context(text: str, target: int, language: str) -> tuple[str, int] | None:
+    """JavaScript / Python / PowerShell: ("code", -1), (quote, start of the string
+    literal) for a string holding ``target``, or None (comments, here-strings...)."""
+    text = _masked(text)
+    stack: list[tuple[str, int]] = [("code", -1)]
+    i = 0
+    while i < target:
+        c = text[i]
+        top, _start = stack[-1]
+        if top in ("code", "brace"):
+            if language == "javascript" and text.startswith("//", i) or language != "javascript" and c == "#":
+                if language == "pwsh" and text.startswith("#>", i):
+                    return None
+                j = text.find("\n", i)
+                if j < 0 or target <= j:
+                    return None
+                i = j
+                continue
+            if language == "javascript" and text.startswith("/*", i) or language == "pwsh" and text.startswith("<#", i):
+                j = text.find("*/" if language == "javascript" else "#>", i + 2)
+                if j < 0 or target < j + 2:
+                    return None
+                i = j + 2
+                continue
+            if language == "pwsh" and text.startswith(('@"', "@'"), i):
+                return None  # here-strings: not followed
+            if language == "python" and c in "'\"" and text.startswith(c * 3, i):
+                j = text.find(c * 3, i + 3)
+                if j < 0 or target < j + 3:
+                    return None
+                i = j + 3
+                continue
+            if c in "'\"" or c == "`" and language == "javascript":
+                if language == "python" and i > 0 and _WORD_CHAR.match(text[i - 1]):
+                    return None  # a prefixed literal (f"", r"", b"")
+                stack.append((c, i))
+            elif language == "javascript" and c == "{" and top == "brace":
+                stack.append(("brace", i))
+            elif language == "javascript" and c == "}" and top == "brace":
+                stack.pop()
+            elif language == "pwsh" and c == "`":
+                i += 2
+                continue
+        else:
+            escape = "`" if language == "pwsh" else "\\"
+            if c == escape and not (language == "pwsh" and top == "'"):
+                i += 2
+                continue
+            if c == top:
+                if language == "pwsh" and text.startswith(c * 2, i):
+                    i += 2  # a doubled quote stands for one
+                    continue
+                stack.pop()
+            elif top == "`" and text.startswith("${", i):
+                stack.append(("brace", i))
+                i += 2
+                continue
+            elif c == "\n" and top in "'\"" and language != "pwsh":
+                return None
+        i += 1
+    if i != target:
+        return None
+    top, start = stack[-1]
+    return ("code", -1) if top == "brace" else (top, start)
+
+
+def _boundary(text: str, start: int, end: int, before: str, after: str) -> bool:
+    return (start == 0 or text[start - 1] in before) and (end >= len(text) or text[end] in after)
+
+
+def script_reference(text: str, start: int, end: int, name: str, language: str) -> tuple[int, int, str] | None:
+    """How to replace ``text[start:end]`` (a ``${{ }}``) by a read of variable ``name``:
+    (replace start, replace end, new text), or None where the scanner cannot tell that
+    the read keeps the script's meaning (single quotes, comments, part of a word...)."""
+    if start > 0 and text[start - 1] in "\\$":
+        return None
+    nxt = text[end : end + 1]
+    if language == "shell":
+        where = shell_context(text, start)
+        if where == "code":
+            if _boundary(text, start, end, _SHELL_BEFORE, _SHELL_AFTER):
+                if _FOR_LIST.search(text, 0, start):
+                    return None  # the loop splits the value into words: quoting changes that
+                return start, end, f'"${name}"'
+            k = start
+            while k > 0 and text[k - 1] not in _SHELL_BEFORE:
+                k -= 1
+            if _WORD_PREFIX.match(text[k:start]) and (end >= len(text) or text[end] in _SHELL_AFTER):
+                return start, end, f'"${name}"'
+            return None
+        if where in ("double", "heredoc"):
+            return start, end, f"${{{name}}}" if _WORD_CHAR.match(nxt) else f"${name}"
+        return None
+    if language == "cmd":
+        if _boundary(text, start, end, " \t\n=(", " \t\n)"):
+            return start, end, f"%{name}%"
+        return None
+    if language not in ("pwsh", "javascript", "python"):
+        return None
+    where = _c_like_context(text, start, language)
+    if where is None:
+        return None
+    kind, lit = where
+    if language == "pwsh":
+        if kind == "code":
+            if _boundary(text, start, end, " \t\n(,;=|{", " \t\n),;|}"):
+                return start, end, f"$env:{name}"
+            return None
+        return (start, end, f"${{env:{name}}}") if kind == '"' else None
+    ref = f"process.env.{name}" if language == "javascript" else f'os.environ["{name}"]'
+    if kind == "code":
+        if _boundary(text, start, end, " \t\n(,;=[{:+?!&|", " \t\n),;]}:+?&|."):
+            return start, end, ref
+        return None
+    if kind == "`":
+        return start, end, f"${{{ref}}}"
+    if lit == start - 1 and nxt == kind:
+        return start - 1, end + 1, ref  # the whole string literal
+    return None
+
+
+def _yaml_value(expression: str) -> str | None:
+    """``expression`` as the value of a block mapping entry: plain when it can be,
+    else single-quoted; None when it spans lines."""
+    if any(c in expression for c in "\n\r\t"):
+        return None
+    if ": " in expression or " #" in expression or expression.endswith(":") or expression != expression.strip():
+        return "'" + expression.replace("'", "''") + "'"
+    return expression
+
+
+def _normal(expression: str) -> str:
+    return " ".join(expression.split())
+
+
+def _env_scopes(step) -> list:
+    scopes = [step.env]
+    if step.job is not None:
+        scopes += [step.job.env, step.job.pipeline.env]
+    return [s for s in scopes if isinstance(s, Mapping)]
+
+
+def _reused_variable(step, expression: str, script: str) -> str | None:
+    """An ``env:`` entry the step sees whose value is exactly ``expression``."""
+    want = _normal(expression)
+    for scope in _env_scopes(step):
+        for key, _key_node, value in scope.items():
+            if not isinstance(value, Scalar) or not isinstance(value.value, str):
+                continue
+            if _normal(value.value) != want or not _IDENT.match(key):
+                continue
+            if env_lookup(step, key.lower()) != (key, value) or _assigned(script, key):
+                continue
+            return key
+    return None
+
+
+def _assigned(script: str, name: str) -> bool:
+    """Whether the script may set variable ``name`` itself."""
+    n = _re.escape(name)
+    return bool(
+        _re.search(rf"(?<![\w$.{{:]){n}\+?=|\b(?:read|export|local|declare|typeset|unset|readonly|mapfile)\b[^\n;|&]*\b{n}\b"
+                   rf"|\$env:{n}\s*=|\benviron\[['\"]{n}['\"]\]\s*=|process\.env\.{n}\s*=|\bset\s+\"?{n}=", script)
+    )
+
+
+def _mentions(script: str, name: str) -> bool:
+    return bool(_re.search(rf"(?<![A-Za-z0-9_]){_re.escape(name)}(?![A-Za-z0-9_])", script, _re.IGNORECASE))
+
+
+def _clean_name(name: str) -> str:
+    name = _re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_").upper()
+    if not name:
+        name = "VALUE"
+    if name[0].isdigit():
+        name = "V_" + name
+    if name in _RESERVED or (name.startswith(("GITHUB_", "RUNNER_", "ACTIONS_")) and name != "GITHUB_TOKEN"):
+        name += "_VALUE"
+    return name
+
+
+def _windows_default_shell(step) -> bool:
+    """A ``run:`` without ``shell:`` in a job that may run on Windows (pwsh by default):
+    its ``runs-on`` mentions Windows, or is an expression and the job's matrix does."""
+    job = step.job
+    if job is None:
+        return False
+    text = step.file.text
+    runs_on = job.runs_on
+    if runs_on is None:
+        return False
+    where = text[runs_on.start_index : runs_on.end_index]
+    if "${{" in where and job.strategy is not None:
+        where += text[job.strategy.start_index : job.strategy.end_index]
+    return "windows" in where.lower() or "${{" in where and "matrix" not in where
+
+
+def env_fix(sink, moves: list[EnvMove], *, languages=("shell", "pwsh", "javascript", "python")):
+    """The one fix for the findings ``moves`` of one script: every move that can be made
+    reads a variable, and the expressions that need one get a new entry in the step's
+    ``env:`` (created if missing). Returns (Fix or None, the moves it covers)."""
+    from pipelint import yamledit
+    from pipelint.diagnostics import Applicability, Edit, Fix
+
+    step = sink.step
+    node = sink.node
+    file = step.file
+    text = file.text
+    path = file.path
+    script = node.value
+    language = sink.language
+    if not isinstance(script, str) or language not in languages or node.style not in ("", "|"):
+        return None, []
+    if language == "shell":
+        shell = (step.script.shell if step.script is not None else None) or ""
+        first = shell.split()[0].rsplit("/", 1)[-1].lower() if shell.split() else ""
+        if first not in ("", "bash", "sh") or (not first and _windows_default_shell(step)):
+            return None, []
+    applicability = Applicability.SAFE if language == "shell" else Applicability.UNSAFE
+
+    taken = {key.lower() for scope in _env_scopes(step) for key, _k, _v in scope.items()}
+    env_key = step.node.get("env") if isinstance(step.node, Mapping) else None
+    has_env_key = isinstance(step.node, Mapping) and step.node.key_node("env") is not None
+    can_insert = isinstance(step.node, Mapping) and (
+        (isinstance(env_key, Mapping) and yamledit.is_block(text, env_key)) or not has_env_key
+    )
+    masked = _masked(script)
+    names: dict[str, str] = {}  # normalised expression -> variable
+    new: list[tuple[str, str]] = []  # (name, yaml value)
+    edits: list[Edit] = []
+    covered: list[EnvMove] = []
+    for move in moves:
+        expression = script[move.start : move.end]
+        if "\n" in expression:
+            continue
+        if move.env_name is not None:
+            name = move.env_name
+            if not _IDENT.match(name) or _assigned(script, name):
+                continue
+        else:
+            key = _normal(expression)
+            name = names.get(key)
+            if name is None:
+                name = _reused_variable(step, expression, script)
+            if name is None:
+                value = _yaml_value(expression)
+                if value is None or not can_insert:
+                    continue
+                base = _clean_name(move.name)
+                name, k = base, 1
+                while name.lower() in taken or _mentions(masked, name):
+                    k += 1
+                    name = f"{base}_{k}"
+                candidate = (name, value)
+            else:
+                candidate = None
+        where = script_reference(script, move.start, move.end, name, language)
+        if where is None:
+            continue
+        a, b, new_text = where
+        if node.style == "" and a == 0 and new_text[:1] in "\"'%@`!&*|>{[#?:-,":
+            continue  # a plain scalar cannot start so
+        span = file.scalar_span(node, a, b)
+        if text[span.start.offset : span.end.offset] != script[a:b]:
+            continue  # the value and the source differ here
+        if move.env_name is None:
+            key = _normal(expression)
+            if key not in names:
+                names[key] = name
+                if candidate is not None:
+                    taken.add(name.lower())
+                    new.append(candidate)
+        edits.append(Edit(path, span.start.offset, span.end.offset, new_text))
+        covered.append(move)
+    if not covered:
+        return None, []
+    if new:
+        entries = [f"{name}: {value}" for name, value in new]
+        if isinstance(env_key, Mapping):
+            edit = yamledit.insert_entry(text, path, env_key, entries)
+        else:
+            indent = yamledit.child_indent(text, step.node)[len(yamledit.key_indent(text, step.node)) :]
+            lines = ["env:", *(indent + e for e in entries)]
+            before = "run" if step.node.key_node("run") is not None else "with"
+            edit = yamledit.insert_entry(text, path, step.node, lines, before=before)
+            if edit is None:
+                edit = yamledit.insert_entry(text, path, step.node, lines)
+        if edit is None:
+            return None, []
+        edits.append(edit)
+    shown = ", ".join(n for n, _v in new) or ", ".join(sorted({m.env_name or "" for m in covered} - {""}))
+    if new:
+        description = f"Move the expression{'s' if len(new) > 1 else ''} into env: ({shown}) and read the variable in the script"
+    else:
+        description = "Read the env: variable in the script instead of expanding the expression"
+    return Fix(description, tuple(edits), applicability), covered

@@ -88,6 +88,15 @@ class Outcome:
     changes: dict = field(default_factory=dict)  # abspath -> Change
     result: object = None
     passes: int = 0
+    #: The lint before any fix: ``removed`` counts what the fixes took away (one fix may
+    #: resolve several findings, e.g. every expression of one script).
+    initial: object = None
+
+    @property
+    def removed(self) -> int:
+        if self.initial is None or self.result is None:
+            return len(self.fixed)
+        return max(len(self.initial.active) - len(self.result.active), 0)
 
 
 def _path_index(result) -> dict:
@@ -104,7 +113,7 @@ def fix(paths, settings, registry, *, unsafe: bool = False, cwd: str | None = No
     texts: dict[str, str] = {}  # abspath -> current text (the overlay)
     originals: dict[str, str] = {}
     displayed: dict[str, str] = {}
-    result = lint(paths, settings, registry, cwd=cwd)
+    result = outcome.initial = lint(paths, settings, registry, cwd=cwd)
     tried: set = set()
     for _ in range(max_passes):
         by_path = _path_index(result)

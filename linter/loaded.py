@@ -46,10 +46,21 @@ def remember(abspath: str, st: os.stat_result, text: str, documents: list[Docume
     return loaded
 
 
+#: Texts that replace files' contents for this run (the fix engine's edited texts, see
+#: ``engine.lint(overlay=...)``): includes and templates are read from here too.
+OVERLAY: dict[str, str] = {}
+
+
 def load(abspath: str, max_bytes: int) -> Loaded | None:
     """The file's text and documents, or None when it is not a regular file, is larger
     than ``max_bytes``, cannot be read or is not valid YAML (the engine reports those
     when it lints the file itself)."""
+    if abspath in OVERLAY:
+        try:
+            text = OVERLAY[abspath]
+            return Loaded(text, load_documents(text))
+        except (YamlError, ValueError, RecursionError):
+            return None
     try:
         st = os.stat(abspath)
     except (OSError, ValueError):
@@ -74,6 +85,8 @@ _TEXTS: dict[tuple, str] = {}
 def load_text(abspath: str, max_bytes: int) -> str | None:
     """A text file's decoded text (a shell script a step runs), or None when it is not a
     regular file, is larger than ``max_bytes`` or is not text. Kept for the run."""
+    if abspath in OVERLAY:
+        return OVERLAY[abspath]
     try:
         st = os.stat(abspath)
     except (OSError, ValueError):
@@ -97,3 +110,4 @@ def load_text(abspath: str, max_bytes: int) -> str | None:
 def clear() -> None:
     _TEXTS.clear()
     _TABLE.clear()
+    OVERLAY.clear()

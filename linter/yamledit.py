@@ -244,3 +244,12 @@ def nesting_step(text: str, mapping, default: int = 2) -> str:
             if step > 0:
                 return " " * step
     return " " * default
+
+
+def value_at_key(mapping, key_start: int):
+    """The value of the raw pair of ``mapping`` whose key starts at offset ``key_start``
+    (a key node of another parse of the same text), or None."""
+    for key, value in raw_pairs(mapping):
+        if key.start_index == key_start:
+            return value
+    return None

@@ -15,10 +15,12 @@ cannot be read (external includes, unknown ``extends`` parents) are not conclude
 
 from __future__ import annotations
 
+from pipelint import yamledit
 from pipelint.deploy import is_deploy_job, is_pages_job, targets_production
-from pipelint.diagnostics import Related, Severity
+from pipelint.diagnostics import Applicability, Edit, Fix, Related, Severity
 from pipelint.gates import MANUAL, gate_unknown, is_gated, is_top_level_copy, own_gates
 from pipelint.rule import Rule
+from pipelint.yamltree import Mapping, Sequence
 
 _MAX = 199
 
@@ -72,6 +74,7 @@ class NonBlockingManualGate(Rule):
     platforms = ("gitlab",)
     tags = ("gates", "deployment")
     precision = "high"
+    fixable = True
 
     def check(self, ctx):
         pipeline = ctx.file.pipeline
@@ -109,7 +112,55 @@ class NonBlockingManualGate(Rule):
                 f"{job.label} is a non-blocking manual gate; set `allow_failure: false`.",
             )
             related = [Related(victim.key_span(), f"the production deploy that does not wait: {victim.label}")]
-            yield self.diagnostic(gate.span(), message, related=related, logical_path=f"{job.id}.when")
+            yield self.diagnostic(
+                gate.span(), message, related=related, logical_path=f"{job.id}.when", fix=_fix(job, gate, pipeline)
+            )
+
+
+# ------------------------------------------------------------------- fixes
+# Adding `allow_failure: false` next to a job-level `when: manual` is safe: it is what
+# the job is used as (an approval later stages wait for). Turning an explicit
+# `allow_failure: true` into `false` reverses a written choice: unsafe.
+
+
+def _fix(job, gate, pipeline) -> Fix | None:
+    if job.key_source is not None:
+        return None  # a job from an included file (the fix engine re-lints it from disk)
+    body = yamledit.value_at_key(pipeline.root, job.key_node.start_index)
+    if not isinstance(body, Mapping) or body.flow_style:
+        return None
+    file = pipeline.file
+    text = file.text
+    when = gate.node
+    rule_item = None
+    if when is not None and body.get("when") is not when:
+        rules = body.get("rules")
+        items = list(rules.items) if isinstance(rules, Sequence) else []
+        rule_item = next((i for i in items if isinstance(i, Mapping) and i.get("when") is when), None)
+        if rule_item is None:
+            return None  # the `when:` is inherited (extends, an anchor): edit it there
+    holder = rule_item if rule_item is not None and "allow_failure" in rule_item else body
+    explicit = holder.get("allow_failure") if "allow_failure" in holder else None
+    if explicit is not None:
+        if not (yamledit.scalar_is_editable(text, explicit) and explicit.value.strip() in ("true", "True", "TRUE")):
+            return None
+        if yamledit.value_at_key(holder, holder.key_node("allow_failure").start_index) is not explicit:
+            return None  # merged in from an anchor
+        edit = Edit(file.path, explicit.start_index, explicit.end_index, "false")
+        where = " in its rules: item" if holder is rule_item else ""
+        return Fix(
+            f"change allow_failure: true to false{where} on {job.id}, so later stages wait for it",
+            (edit,),
+            Applicability.UNSAFE,
+        )
+    if rule_item is not None:
+        return None  # a rules: manual job blocks unless allow_failure is set: handled above
+    if "when" not in body:
+        return None
+    edit = yamledit.insert_at_key(text, file.path, body, ["allow_failure: false"], after="when")
+    if edit is None:
+        return None
+    return Fix(f"add 'allow_failure: false' to {job.id}, so later stages wait for it", (edit,), Applicability.SAFE)
 
 
 def _fit(*messages: str) -> str:

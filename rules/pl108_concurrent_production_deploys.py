@@ -17,8 +17,11 @@ GitLab fragments/Azure templates included by a scanned pipeline are judged there
 
 from __future__ import annotations
 
+import re
+
+from pipelint import yamledit
 from pipelint.activities import fit, job_path, judged_deploys, read_only_hint
-from pipelint.diagnostics import Related, Severity
+from pipelint.diagnostics import Applicability, Fix, Related, Severity
 from pipelint.rule import Rule
 from pipelint.yamltree import Mapping, Scalar
 
@@ -63,6 +66,7 @@ class ConcurrentProductionDeploys(Rule):
     tags = ("deployment",)
     precision = "high"
     scope = "project"
+    fixable = True
 
     def check(self, ctx):
         project = ctx.project
@@ -70,9 +74,9 @@ class ConcurrentProductionDeploys(Rule):
         for job in judged_deploys(project, targets):
             if _serialised(job, project):
                 continue
-            yield self._finding(job)
+            yield self._finding(job, project)
 
-    def _finding(self, job):
+    def _finding(self, job, project):
         platform = job.pipeline.platform
         fix = {
             "github": "add `concurrency:` with a fixed group to the job or workflow",
@@ -90,7 +94,106 @@ class ConcurrentProductionDeploys(Rule):
             f"the older release can win; {fix}.",
             f"{job.label} deploys to production with nothing serialising runs; {fix}.",
         )
-        return self.diagnostic(job.key_span(), message, related=related, logical_path=job_path(job))
+        return self.diagnostic(
+            job.key_span(), message, related=related, logical_path=job_path(job), fix=_fix(job, project)
+        )
+
+
+# ------------------------------------------------------------------- fixes
+# Unsafe: serialising changes when a deploy runs. GitHub keeps at most one running and
+# one pending job per concurrency group and cancels an older pending one, so the group
+# is per job (workflow name + job id, + the environment when it varies): two deploy jobs
+# of one run never cancel each other. GitLab queues every job of a resource group, so
+# the environment's name serialises all deploys to it. Azure has no one-key fix.
+
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_.\-/]+")
+_SAFE_EXPR = re.compile(r"(?:[A-Za-z0-9_.\-/]*\$\{\{[A-Za-z0-9_.\-\[\]' ]+\}\})+[A-Za-z0-9_.\-/]*")
+
+
+def _fix(job, project) -> Fix | None:
+    platform = job.pipeline.platform
+    if platform == "github":
+        return _github_fix(job)
+    if platform == "gitlab":
+        return _gitlab_fix(job, project)
+    return None
+
+
+def _github_fix(job) -> Fix | None:
+    node = job.node
+    if job.concurrency is not None or not isinstance(node, Mapping) or "concurrency" in node:
+        return None  # a per-run group is there: changing it is the author's call
+    if job.strategy is not None:
+        return None  # matrix legs sharing a group would cancel each other's pending runs
+    parts = ["${{ github.workflow }}", job.id]
+    env = job.environment
+    if env is not None and env.name:
+        name = env.name.strip()
+        if env.dynamic and _SAFE_EXPR.fullmatch(name):
+            parts.append(name)
+        elif not env.dynamic and _SAFE_NAME.fullmatch(name) and name.lower() not in job.id.lower():
+            parts.append(name)
+    group = "-".join(parts)
+    file = job.node_file
+    text = file.text
+    step = yamledit.nesting_step(text, node, default=0) or yamledit.nesting_step(text, job.pipeline.root)
+    entry = ["concurrency:", f"{step}group: {group}", f"{step}cancel-in-progress: false"]
+    for after in ("environment", "runs-on"):
+        if after in node:
+            edit = yamledit.insert_at_key(text, file.path, node, entry, after=after)
+            if edit is not None:
+                return Fix(
+                    f"add 'concurrency: group: {group}' (cancel-in-progress: false) to {job.id}, so its runs wait for "
+                    "each other (a newer run replaces a still-pending older one)",
+                    (edit,),
+                    Applicability.UNSAFE,
+                )
+            return None
+    return None
+
+
+def _gitlab_fix(job, project) -> Fix | None:
+    file = job.file
+    if job.key_source is not None:
+        # a job from an included file: the fix engine re-lints the including pipeline
+        # with the included file read from disk, so the edit could not be verified
+        return None
+    body = _raw_body(job, project)
+    if not isinstance(body, Mapping) or body.flow_style or "resource_group" in body:
+        return None
+    env = job.environment
+    name = env.name.strip() if env is not None and env.name else ""
+    value = name if name and not env.dynamic and _SAFE_NAME.fullmatch(name) else "production"
+    written = [k.value for k, _v in yamledit.raw_pairs(body) if isinstance(k, Scalar)]
+    for after in ("environment", "stage", "<<", "extends", written[-1] if written else None):
+        if after in written:
+            edit = yamledit.insert_at_key(file.text, file.path, body, [f"resource_group: {value}"], after=after)
+            if edit is None:
+                return None
+            return Fix(
+                f"add 'resource_group: {value}' to {job.id}, so GitLab runs one {value} deploy at a time",
+                (edit,),
+                Applicability.UNSAFE,
+            )
+    return None
+
+
+def _raw_body(job, project):
+    """The job's mapping as written in its file (not the view merged with ``extends``)."""
+    key = job.key_node
+    file = job.file
+    roots = []
+    if file is job.pipeline.file:
+        roots.append(job.pipeline.root)
+    for parsed in project.files:
+        if parsed.file.abspath == file.abspath:
+            roots.extend(doc.root for doc in parsed.documents)
+    for root in roots:
+        if isinstance(root, Mapping):
+            value = yamledit.value_at_key(root, key.start_index)
+            if value is not None:
+                return value
+    return None
 
 
 def _serialised(job, project) -> bool:

@@ -22,7 +22,9 @@ included; only connection errors fail it. Judged: ``curl`` commands of shell scr
 - check neither ``-w``/``--write-out`` (``%{http_code}``) nor have ``--fail``.
 
 ``wget`` fails on HTTP errors by default and ``Invoke-WebRequest`` throws on them (unless
-``-SkipHttpErrorCheck``): neither is judged. Fix (safe): insert ``--fail`` after ``curl``.
+``-SkipHttpErrorCheck``): neither is judged. Fix (safe): insert ``--fail`` after ``curl``,
+offered only where script offsets map exactly to file offsets (a ``run:`` written as a
+plain or literal-block ``|`` scalar; not folded ``>`` or quoted ones).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from pipelint.shell import mentions
 from pipelint.yamltree import Scalar, Sequence
 
 _CURL = re.compile(r"(?<![\w-])curl(?![\w-])")
-_FIXABLE_STYLES = ("", "|", ">")
+_FIXABLE_STYLES = ("", "|")
 
 
 def _pipelined(program, cmd) -> bool:
@@ -181,8 +183,21 @@ class HealthCheckIgnoresHttpErrors(Rule):
             "curl checks without --fail: an HTTP 500 still exits 0 and the check passes; add --fail.",
         )
         fix = None
-        if script.node.style in _FIXABLE_STYLES and cmd.args:
-            at = script.span(cmd.args[0].start, cmd.args[0].start)
-            edit = Edit(at.path, at.start.offset, at.start.offset, "--fail ")
-            fix = Fix("Add --fail to curl", (edit,), Applicability.SAFE)
+        if cmd.args:
+            edit = _insert_before(script, cmd.args[0].start, "--fail ")
+            if edit is not None:
+                fix = Fix("Add --fail to curl", (edit,), Applicability.SAFE)
         return self.diagnostic(span, message, fix=fix, logical_path=step_path(job, step, position))
+
+
+def _insert_before(script, index: int, text: str):
+    """An edit inserting ``text`` before character ``index`` of the script, or None when
+    the script is not a plain or literal-block scalar whose character there maps exactly."""
+    node = script.node
+    if node is None or node.style not in _FIXABLE_STYLES or not 0 <= index < len(script.text):
+        return None
+    file = script.file
+    at = file.scalar_offset(node, index)
+    if file.text[at : at + 1] != script.text[index]:
+        return None
+    return Edit(file.path, at, at, text)

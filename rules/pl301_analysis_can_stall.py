@@ -3,9 +3,10 @@ success nor failure, and no inconclusive measurement is tolerated."""
 
 from __future__ import annotations
 
+from pipelint import yamledit
 from pipelint.analysis import is_live_object
 from pipelint.conditions import INCONCLUSIVE, read_metric
-from pipelint.diagnostics import Related, Severity, clip
+from pipelint.diagnostics import Applicability, Fix, Related, Severity, clip
 from pipelint.metrics import file_metrics
 from pipelint.rule import Rule
 
@@ -72,6 +73,7 @@ class AnalysisCanStall(Rule):
     platforms = ("argo",)
     tags = ("progressive-delivery", "analysis")
     precision = "high"
+    fixable = True
 
     def check(self, ctx):
         for metric in file_metrics(ctx.file):
@@ -99,7 +101,38 @@ class AnalysisCanStall(Rule):
                 clip(message),
                 related=[Related(file.node_span(metric.failure), "the failureCondition that leaves the gap")],
                 logical_path=f"{m.kind}.{m.name}.{metric.path}.successCondition",
+                fix=_fix(metric, file),
             )
+
+
+# ------------------------------------------------------------------- fixes
+# Unsafe: tolerating inconclusive measurements lets the metric pass with fewer real
+# ones. The limit is half the metric's literal ``count`` (rounded down): a gap between
+# the thresholds or a quiet minute no longer pauses the rollout, at least half the
+# measurements must still be conclusive, and a run with no conclusive result still
+# pauses. No fix without a literal count of 2 or more: with one measurement (no
+# ``count``, or ``count: 1``) any limit lets a single empty result pass, and an
+# indefinite metric has no count to take half of.
+
+
+def _fix(metric, file) -> Fix | None:
+    count = metric.count
+    node = metric.node
+    if count is None or count < 2 or metric.indefinite:
+        return None
+    limit = count // 2
+    for after in ("failureLimit", "failureCondition"):
+        if after in node:
+            edit = yamledit.insert_at_key(file.text, file.path, node, [f"inconclusiveLimit: {limit}"], after=after)
+            if edit is None:
+                return None
+            return Fix(
+                f"add 'inconclusiveLimit: {limit}' to {metric.label}: up to half of its {count} measurements may be "
+                "inconclusive; more still pause the rollout",
+                (edit,),
+                Applicability.UNSAFE,
+            )
+    return None
 
 
 def _message(metric, which: str) -> str:

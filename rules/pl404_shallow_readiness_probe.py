@@ -7,11 +7,19 @@ livenessProbe checks (same handler and target, :func:`pipelint.probes.same_probe
 probe with a shallow path is reported once, at its path, even when it also equals the
 livenessProbe. ``/`` of a plain web server image (nginx, httpd...) is what it serves: not
 judged.
+
+Fix (unsafe: only the team knows its readiness endpoint), for a shallow path only: with
+the ``deep-path`` option set (no default: no fix) the ``path:`` value becomes that path,
+unless the container's livenessProbe already checks it (the probes would then be
+identical). The path must be plain URL characters (``/[A-Za-z0-9._~/-]*``) and not
+itself shallow; the value must map exactly into the file (no escapes, one line).
 """
 
 from __future__ import annotations
 
-from pipelint.diagnostics import Related, Severity
+import re
+
+from pipelint.diagnostics import Applicability, Edit, Fix, Related, Severity
 from pipelint.healthcheck import classify_path
 from pipelint.probes import container_path, http_path, is_serving_workload, is_static_web_server, same_probe
 from pipelint.rule import Rule
@@ -29,6 +37,14 @@ class ShallowReadinessProbe(Rule):
     `/` on a plain web server image (`nginx`, `httpd`, `caddy`...), whose content is `/`. The list
     of shallow paths is configurable through the `shallow-paths` option (the same
     default as PL201's).
+
+    With the `deep-path` option set, `--fix --unsafe-fixes` writes it as the
+    readinessProbe's `path:` of a shallow probe; without it no fix is offered:
+
+    ```toml
+    [tool.pipelint.rules.shallow-readiness-probe]
+    deep-path = "/ready"
+    ```
 
     ## Why is this bad?
     A readiness probe decides whether a pod receives traffic and whether a rolling update
@@ -75,11 +91,13 @@ class ShallowReadinessProbe(Rule):
     platforms = ("kubernetes",)
     tags = ("kubernetes", "rollout")
     precision = "high"
+    fixable = True
     scope = "file"
-    options = {"shallow-paths": list(SHALLOW_PATHS)}
+    options = {"shallow-paths": list(SHALLOW_PATHS), "deep-path": ""}
 
     def check(self, ctx):
         shallow = tuple(str(p) for p in (ctx.options.get("shallow-paths") or ()))
+        deep = _deep_path(ctx.options.get("deep-path"), shallow)
         for workload in ctx.file.manifests:
             if not is_serving_workload(workload):
                 continue
@@ -96,10 +114,12 @@ class ShallowReadinessProbe(Rule):
                     and classify_path(path.value, shallow) == "shallow"
                     and not (path.value.strip().rstrip("/") == "" and is_static_web_server(container))
                 ):
+                    target = f"the readiness endpoint {deep}" if deep else "a readiness endpoint such as /ready"
                     yield self.diagnostic(
                         file.node_span(path),
                         f"the readinessProbe of {who} in {workload.label} checks '{path.value}', which answers while "
-                        "its dependencies are down; probe a readiness endpoint such as /ready",
+                        f"its dependencies are down; probe {target}",
+                        fix=_fix(file, container, path, deep) if deep else None,
                         logical_path=f"{base}.readinessProbe.httpGet.path",
                     )
                     continue
@@ -114,3 +134,31 @@ class ShallowReadinessProbe(Rule):
                                          "the identical livenessProbe")],
                         logical_path=f"{base}.readinessProbe",
                     )
+
+
+_SAFE_PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
+
+
+def _deep_path(raw, shallow: tuple[str, ...]) -> str:
+    """The ``deep-path`` option when a fix can write it: plain URL path characters (no
+    quoting needed in any YAML scalar style) and not a shallow path itself."""
+    text = str(raw).strip() if raw else ""
+    if not _SAFE_PATH.fullmatch(text) or classify_path(text, shallow) == "shallow":
+        return ""
+    return text
+
+
+def _fix(file, container, path, deep: str):
+    """Replace the probe's path value with ``deep`` (same quotes, same place)."""
+    live = http_path(container.liveness)
+    if live is not None and live.value.strip() == deep:
+        return None
+    value = path.value
+    if not value or path.style in ("|", ">"):
+        return None
+    start = file.scalar_offset(path, 0)
+    end = file.scalar_offset(path, len(value) - 1) + 1
+    if file.text[start:end] != value:
+        return None  # escapes or line breaks inside: offsets are not exact
+    edit = Edit(file.path, start, end, deep)
+    return Fix(f"Probe {deep} instead of {value}", (edit,), Applicability.UNSAFE)

@@ -1,11 +1,21 @@
-"""PL501 unpinned-action."""
+"""PL501 unpinned-action.
+
+Fix (unsafe: the SHA comes from the user's map, not from GitHub): with ``--action-pins
+FILE`` / ``action-pins`` (a JSON map of ``owner/repo@ref``, or ``owner/repo/path@ref``, to
+a 40-hex SHA, in ``ctx.settings.action_pins`` with lowercase keys) the ref becomes the
+SHA and ``# <ref>`` is written after the value (before an existing comment, which is
+kept; not added when the comment already starts with the ref, nor for a short-SHA ref). No fix
+for Docker images, a ``uses:`` in a flow mapping, a value spanning lines or followed by
+anything but a comment, or a ref missing from the map; the message then says how to
+fill the map (``gh api repos/OWNER/REPO/commits/REF --jq .sha``).
+"""
 
 from __future__ import annotations
 
 import fnmatch
 import re
 
-from pipelint.diagnostics import Severity
+from pipelint.diagnostics import Applicability, Edit, Fix, Severity
 from pipelint.rule import Rule
 
 _FULL_SHA = re.compile(r"[0-9a-fA-F]{40}")
@@ -34,6 +44,11 @@ class UnpinnedAction(Rule):
     [tool.pipelint.rules.unpinned-action]
     allow = ["actions/*", "my-org/*"]
     ```
+
+    With `--action-pins pins.json` (or `action-pins = "pins.json"` in the configuration),
+    a JSON map of `"owner/repo@ref": "<40-hex SHA>"`, `--fix --unsafe-fixes` rewrites
+    `owner/repo@v4` to `owner/repo@<sha> # v4`. `gh api repos/OWNER/REPO/commits/REF --jq
+    .sha` prints the SHA of a ref.
 
     ## Why is this bad?
     Tags and branches are mutable: whoever controls the action's repository (its
@@ -64,16 +79,18 @@ class UnpinnedAction(Rule):
     platforms = ("github",)
     tags = ("security", "supply-chain")
     precision = "very-high"
+    fixable = True
     options = {"allow": []}
 
     def check(self, ctx):
         parsed = ctx.file
         allow = _patterns(ctx.options.get("allow"))
+        pins = getattr(ctx.settings, "action_pins", None) or {}
         if parsed.pipeline is not None and parsed.pipeline.platform == "github":
             for job in parsed.pipeline.jobs.values():
                 if job.uses is not None:
                     subjects = (f"{job.label} calls", f"job '{job.id}' calls")
-                    yield from self._check(parsed.file, job.uses, subjects, f"jobs.{job.id}.uses", allow)
+                    yield from self._check(parsed.file, job.uses, subjects, f"jobs.{job.id}.uses", allow, pins, job.node)
                 for step in job.steps:
                     if step.uses is not None:
                         subjects = (
@@ -83,14 +100,16 @@ class UnpinnedAction(Rule):
                             f"step {step.index + 1} uses",
                         )
                         path = f"jobs.{job.id}.steps[{step.index}].uses"
-                        yield from self._check(parsed.file, step.uses, subjects, path, allow)
+                        yield from self._check(parsed.file, step.uses, subjects, path, allow, pins, step.node)
         if parsed.action is not None:
             for step in parsed.action.steps:
                 if step.uses is not None:
                     subjects = (f"{_step_label(step)} uses", f"step {step.index + 1} uses")
-                    yield from self._check(parsed.file, step.uses, subjects, f"runs.steps[{step.index}].uses", allow)
+                    yield from self._check(
+                        parsed.file, step.uses, subjects, f"runs.steps[{step.index}].uses", allow, pins, step.node
+                    )
 
-    def _check(self, file, ref, subjects: tuple[str, ...], path: str, allow: list[str]):
+    def _check(self, file, ref, subjects: tuple[str, ...], path: str, allow: list[str], pins=None, owner=None):
         node = ref.node
         value = node.value
         if ref.kind == "repository":
@@ -103,7 +122,10 @@ class UnpinnedAction(Rule):
             at = value.find("@")
             start, end = at + 1, len(value.rstrip())
             span = file.scalar_span(node, start, end) if 0 <= at < end - 1 else file.node_span(node)
-            yield self.diagnostic(span, _repository_message(subjects, ref), logical_path=path)
+            sha = _pin(pins, ref)
+            fix = _pin_fix(file, node, owner, ref, sha) if sha else None
+            message = _repository_message(subjects, ref, hint=fix is None)
+            yield self.diagnostic(span, message, fix=fix, logical_path=path)
         elif ref.kind == "docker":
             if ref.ref is not None and _DIGEST.fullmatch(ref.ref.strip()):
                 return
@@ -131,10 +153,31 @@ class UnpinnedAction(Rule):
             yield self.diagnostic(span, _first_fit(templates, subjects), logical_path=path)
 
 
-def _repository_message(subjects: tuple[str, ...], ref) -> str:
+def _repository_message(subjects: tuple[str, ...], ref, hint: bool = False) -> str:
     tag = ref.ref
     target = f"{ref.name}@{tag}"
-    if _SHORT_SHA.fullmatch(tag):
+    gh = f"gh api repos/{ref.owner}/{ref.repo}/commits/{tag} --jq .sha"
+    if hint and _SHORT_SHA.fullmatch(tag):
+        templates = (
+            "{s} " + f"{target}, a short SHA that GitHub no longer resolves; pin the full commit SHA ({gh}; "
+            "--action-pins lets --fix do it)",
+            "{s} " + f"{target}, a short SHA that GitHub no longer resolves; pin the full commit SHA ({gh})",
+            "{s} an action by a short SHA, which GitHub no longer resolves; pin the full commit SHA ({gh})",
+            "{s} an action by a short SHA, which GitHub no longer resolves; pin the full 40-character commit SHA",
+        )
+    elif hint:
+        templates = (
+            "{s} " + f"{target}, a movable ref whose code can change under you; pin its commit SHA with a "
+            f"'# {tag}' comment ({gh}; --action-pins lets --fix do it)",
+            "{s} " + f"{target}, a movable ref; pin its commit SHA with a '# {tag}' comment "
+            f"({gh}; --action-pins lets --fix do it)",
+            "{s} " + f"{target}, a movable ref; pin its commit SHA with a '# {tag}' comment ({gh})",
+            "{s} " + f"{target}, a movable ref; pin its commit SHA with a '# {tag}' comment (`gh api` gives it; "
+            "--action-pins lets --fix pin)",
+            "{s} " + f"{target}, a movable ref; pin the full commit SHA with a '# {tag}' comment",
+            "{s} an action by a movable ref; pin the full 40-character commit SHA with a version comment",
+        )
+    elif _SHORT_SHA.fullmatch(tag):
         templates = (
             "{s} " + f"{target}, a short SHA that GitHub no longer resolves; pin the full 40-character commit SHA",
             "{s} an action by a short SHA, which GitHub no longer resolves; pin the full 40-character commit SHA",
@@ -184,3 +227,54 @@ def _allowed(patterns: list[str], *names: str) -> bool:
 
 def _fit(message: str) -> str:
     return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 1].rstrip() + "…"
+
+
+_COMMENT = re.compile(r"[ \t]+#")
+
+
+def _pin(pins, ref) -> str | None:
+    """The SHA the pins map gives the ref (with the action's path first, then the repository's)."""
+    if not pins:
+        return None
+    tag = (ref.ref or "").strip()
+    for name in (ref.name, f"{ref.owner}/{ref.repo}"):
+        sha = pins.get(f"{name}@{tag}".lower())
+        if sha and _FULL_SHA.fullmatch(sha):
+            return sha.lower()
+    return None
+
+
+def _pin_fix(file, node, owner, ref, sha: str):
+    """``owner/repo@<sha> # <ref>``: the ref replaced in place, the comment added after the
+    value (before an existing comment); None where the text does not allow it exactly."""
+    if owner is None or getattr(owner, "flow_style", False):
+        return None  # a flow mapping: no comment can follow the value
+    text = file.text
+    value = node.value
+    tag = value[value.find("@") + 1 :].rstrip()
+    if not tag or tag != (ref.ref or "").strip() or node.style not in ("", "'", '"'):
+        return None
+    start = file.scalar_offset(node, len(value.rstrip()) - len(tag))
+    end = start + len(tag)
+    if text[start:end] != tag:
+        return None
+    close = node.end_index  # after the value (and its closing quote)
+    line_end = text.find("\n", close)
+    line_end = len(text) if line_end < 0 else line_end
+    if "\n" in text[node.start_index : close]:
+        return None
+    rest = text[close:line_end].rstrip("\r")
+    edits = [Edit(file.path, start, end, sha)]
+    if _SHORT_SHA.fullmatch(tag):
+        pass  # a short SHA says nothing a reader can use: no version comment
+    elif not rest.strip():
+        edits.append(Edit(file.path, close, close, f" # {tag}"))
+    elif _COMMENT.match(rest):
+        words = rest.lstrip()[1:].split()
+        # a version comment already leads (`# v4`, `# v4.2.1`, `# tag=v4`): keep it as it is
+        if not (words and re.match(r"(?:tag=)?" + re.escape(tag) + r"(?![\w-])", words[0])):
+            at = close + len(rest) - len(rest.lstrip())
+            edits.append(Edit(file.path, at, at, f"# {tag} "))
+    else:
+        return None  # something else follows on the line (a flow collection's ',' or '}')
+    return Fix(f"Pin {ref.name}@{tag} to {sha[:12]}", tuple(edits), Applicability.UNSAFE)

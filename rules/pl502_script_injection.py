@@ -8,9 +8,11 @@ from pipelint.expression_flow import (
     COMPUTED,
     NUMBER,
     STAR,
+    EnvMove,
     EnvSource,
     Sink,
     display_path,
+    env_fix,
     env_source,
     flowing_paths,
     parse_embedded,
@@ -124,6 +126,7 @@ class ScriptInjection(Rule):
     platforms = ("github",)
     tags = ("security", "injection")
     precision = "high"
+    fixable = True
 
     def check(self, ctx):
         parsed = ctx.file
@@ -133,6 +136,7 @@ class ScriptInjection(Rule):
             text = sink.node.value
             if not isinstance(text, str):
                 continue
+            found: list[tuple[EnvMove, tuple]] = []
             for emb, expr in parse_embedded(text):
                 if (sink.node.start_index, emb.start) in seen:
                     continue
@@ -158,7 +162,25 @@ class ScriptInjection(Rule):
                     message = self._env_message(sink, source)
                     where = f"env.{source.name} is set from {display_path(source.paths[0])} here"
                     related = (Related(file.node_span(source.value), where),)
-                yield self.diagnostic(span, message, related=related, logical_path=sink.logical_path)
+                if direct:
+                    move = EnvMove(emb.start, emb.end, _variable_name(direct[0]))
+                elif " ".join(emb.inner.split()).lower() == f"env.{via_env[0].name.lower()}":
+                    move = EnvMove(emb.start, emb.end, via_env[0].name, via_env[0].name)
+                else:
+                    move = EnvMove(emb.start, emb.end, _variable_name(via_env[0].paths[0]))
+                found.append((move, (span, message, related)))
+            if not found:
+                continue
+            # One fix for all the findings of a script (they share an env: insertion point).
+            fix, covered = env_fix(sink, [move for move, _d in found], languages=("shell", "pwsh", "javascript", "python"))
+            for move, (span, message, related) in found:
+                yield self.diagnostic(
+                    span,
+                    message,
+                    related=related,
+                    logical_path=sink.logical_path,
+                    fix=fix if move in covered else None,
+                )
 
     def _message(self, sink: Sink, paths: list[str]) -> str:
         raw = paths[0]

@@ -11,8 +11,10 @@ from pipelint.expression_flow import (
     CHOSEN,
     NUMBER,
     STAR,
+    EnvMove,
     Flow,
     display_path,
+    env_fix,
     env_source,
     flowing_paths,
     reaches_text,
@@ -105,6 +107,7 @@ class SecretInScript(Rule):
     platforms = ("github",)
     tags = ("security", "secrets")
     precision = "very-high"
+    fixable = True
 
     def check(self, ctx):
         parsed = ctx.file
@@ -114,6 +117,7 @@ class SecretInScript(Rule):
             text = sink.node.value
             if not isinstance(text, str):
                 continue
+            found: list[tuple[EnvMove | None, tuple]] = []
             for emb, expr in parse_embedded(text):
                 if (sink.node.start_index, emb.start) in seen:
                     continue
@@ -152,4 +156,25 @@ class SecretInScript(Rule):
                 if len(message) > _MAX_MESSAGE:
                     message = f"{step_label(sink.step)} expands a secret into its script text; {fix}"
                 span = file.scalar_span(sink.node, emb.start, emb.end)
-                yield self.diagnostic(span, message, related=related, logical_path=sink.logical_path)
+                if secret in ("secrets", "github"):
+                    move = None
+                elif source is None:
+                    move = EnvMove(emb.start, emb.end, _variable_name(secret))
+                elif " ".join(emb.inner.split()).lower() == f"env.{source.name.lower()}":
+                    move = EnvMove(emb.start, emb.end, source.name, source.name)
+                else:
+                    move = EnvMove(emb.start, emb.end, _variable_name(secret))
+                found.append((move, (span, message, related)))
+            if not found:
+                continue
+            # One fix for all the findings of a script (they share an env: insertion point).
+            moves = [move for move, _d in found if move is not None]
+            fix, covered = env_fix(sink, moves, languages=("shell", "pwsh", "python", "cmd")) if moves else (None, [])
+            for move, (span, message, related) in found:
+                yield self.diagnostic(
+                    span,
+                    message,
+                    related=related,
+                    logical_path=sink.logical_path,
+                    fix=fix if move is not None and move in covered else None,
+                )

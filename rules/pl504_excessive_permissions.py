@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 
-from pipelint.diagnostics import Related, Severity
+from pipelint import yamledit
+from pipelint.diagnostics import Applicability, Fix, Related, Severity
 from pipelint.rule import Rule
 from pipelint.yamltree import Mapping, Scalar
 
@@ -71,6 +72,7 @@ class ExcessivePermissions(Rule):
     platforms = ("github",)
     tags = ("security", "least-privilege")
     precision = "high"
+    fixable = True
 
     def check(self, ctx):
         pipeline = ctx.file.pipeline
@@ -119,6 +121,7 @@ class ExcessivePermissions(Rule):
                 "GITHUB_TOKEN scopes (possibly write); add 'permissions: contents: read' at the top",
                 related=related,
                 logical_path="permissions",
+                fix=_top_level_fix(pipeline, lacking),
             )
             return
         for job in lacking:
@@ -133,7 +136,9 @@ class ExcessivePermissions(Rule):
                     f"{label} has no permissions: and the workflow sets none at the top, so its GITHUB_TOKEN gets "
                     "the default scopes (possibly write); add permissions: to it"
                 )
-            yield self.diagnostic(job.key_span(), _fit(message), logical_path=f"jobs.{job.id}.permissions")
+            yield self.diagnostic(
+                job.key_span(), _fit(message), logical_path=f"jobs.{job.id}.permissions", fix=_job_fix(pipeline, job)
+            )
 
     # ----------------------------------------------------------------- helpers
     def _called_restricts(self, ctx, job) -> bool:
@@ -147,6 +152,54 @@ class ExcessivePermissions(Rule):
         return bool(called_jobs) and all(
             "permissions" in j.node and not _is_write_all(j.permissions) for j in called_jobs
         )
+
+
+# ------------------------------------------------------------------- fixes
+# The fix adds the least privilege that lets a job check out its repository. It is
+# unsafe: a job that pushes, publishes a release, comments or uploads packages with the
+# token loses that right and must declare its own permissions.
+
+_NEEDS_MORE = "jobs that push, release, comment or publish with the token must then declare their own permissions:"
+
+
+def _top_level_fix(pipeline, lacking) -> Fix | None:
+    """``permissions: contents: read`` at the top, just above ``jobs:``."""
+    file = pipeline.file
+    text = file.text
+    root = pipeline.root
+    step = yamledit.nesting_step(text, root)
+    edit = yamledit.insert_at_key(
+        text, file.path, root, ["permissions:", f"{step}contents: read"], before="jobs", blank_after=True
+    )
+    if edit is None:
+        return None
+    names = ", ".join(job.id for job in lacking[:3]) + (" ..." if len(lacking) > 3 else "")
+    return Fix(
+        f"add a top-level 'permissions: contents: read' (for {names}); {_NEEDS_MORE}",
+        (edit,),
+        Applicability.UNSAFE,
+    )
+
+
+def _job_fix(pipeline, job) -> Fix | None:
+    """``permissions: contents: read`` in the job, after ``runs-on:`` / ``uses:``."""
+    file = job.node_file
+    text = file.text
+    node = job.node
+    if not isinstance(node, Mapping):
+        return None
+    after = "uses" if job.uses is not None else "runs-on"
+    if after not in node:
+        return None
+    step = yamledit.nesting_step(text, node, default=0) or yamledit.nesting_step(text, pipeline.root)
+    edit = yamledit.insert_at_key(text, file.path, node, ["permissions:", f"{step}contents: read"], after=after)
+    if edit is None:
+        return None
+    if job.uses is not None:
+        what = f"add 'permissions: contents: read' to {job.id}, the token its called workflow gets; called jobs that need more fail until you widen it"
+    else:
+        what = f"add 'permissions: contents: read' to {job.id}; if it pushes, releases, comments or publishes with the token, widen it"
+    return Fix(what, (edit,), Applicability.UNSAFE)
 
 
 def _label(job) -> str:
