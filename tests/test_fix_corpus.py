@@ -3,15 +3,15 @@
 For each repository folder of ``shared/corpus`` with a finding that carries a fix: the
 fixes are applied (``--fix --unsafe-fixes`` semantics, only the fixable rules selected);
 every one must be accepted by the engine's checks (its finding gone, no new finding, no
-PL001), each changed file must differ from the original only on the lines the edits
-touch (single-pass runs; later passes edit already-edited text), and a second run must
-change nothing. Run with ``-s`` for the numbers.
+PL001), each changed file must be the original with exactly those edits spliced in
+(single-pass runs; later passes edit already-edited text), and a second run must change
+nothing. PL501 gets a pin for every ref and PL201/PL404 a configured deep path, so that
+every fix pipelint can offer is exercised. Run with ``-s`` for the numbers.
 """
 
 from __future__ import annotations
 
 import collections
-import difflib
 import shutil
 import time
 
@@ -22,17 +22,29 @@ from pipelint import fixes
 from pipelint.config import Settings
 from pipelint.registry import Registry
 
-KINDS = ("github", "gitlab", "azure", "argo", "k8s", "docker", "migrations")
+KINDS = ("github", "gitlab", "azure", "argo", "k8s", "docker", "migrations", "peers")
 
 
-def _touched_lines(text: str, edits) -> set[int]:
-    """0-based line numbers of ``text`` that the edits replace or insert at."""
-    lines: set[int] = set()
-    for e in edits:
-        first = text.count("\n", 0, e.start)
-        last = text.count("\n", 0, max(e.end - 1, e.start))
-        lines.update(range(first, last + 1))
-    return lines
+class _AnyPin(dict):
+    """An ``--action-pins`` map that knows every ref (a made-up SHA derived from it), so
+    that PL501's pinning fix is exercised on every unpinned action of the corpus."""
+
+    def __bool__(self):
+        return True
+
+    def get(self, key, default=None):
+        import hashlib
+
+        return hashlib.sha1(key.encode()).hexdigest()
+
+
+def _settings(codes) -> Settings:
+    s = Settings()
+    s.select = list(codes)
+    s.action_pins = _AnyPin()
+    # PL201 / PL404 fix only towards a configured deep health path
+    s.rules = {"PL201": {"deep-path": "/readyz"}, "PL404": {"deep-path": "/ready"}}
+    return s
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason=f"shared corpus not found at {CORPUS}")
@@ -42,8 +54,7 @@ def test_every_corpus_fix_applies_cleanly(tmp_path):
     registry = Registry.load()
     fixable = [r.code for r in registry.rules if getattr(r, "fixable", False)]
     assert fixable, "no rule offers fixes"
-    settings = Settings()
-    settings.select = fixable
+    settings = _settings(fixable)
     started = time.perf_counter()
     repos: dict = collections.defaultdict(set)
     for kind in KINDS:
@@ -60,13 +71,12 @@ def test_every_corpus_fix_applies_cleanly(tmp_path):
     for repo, codes in sorted(repos.items()):
         copy = tmp_path / repo.replace("/", "__")
         shutil.copytree(CORPUS / repo, copy, symlinks=True)
-        s = Settings()
-        s.select = sorted(codes)
+        s = _settings(sorted(codes))
         outcome = fixes.fix([str(copy)], s, registry, unsafe=True, cwd=str(copy))
         assert not outcome.result.internal_errors, (repo, outcome.result.internal_errors[0].traceback)
         for d, reason in outcome.refused:
             problems.append(f"{repo}/{d.path}:{d.line}: {d.code}: refused: {reason}")
-        checked += len(outcome.fixed)
+        checked += outcome.removed
         files += len(outcome.changes)
         if outcome.passes == 1:
             edits_by_path = collections.defaultdict(list)
@@ -74,16 +84,17 @@ def test_every_corpus_fix_applies_cleanly(tmp_path):
                 for e in d.fix.edits:
                     edits_by_path[e.path].append(e)
             for change in outcome.changes.values():
-                allowed = _touched_lines(change.before, edits_by_path[change.path])
-                matcher = difflib.SequenceMatcher(None, change.before.splitlines(True), change.after.splitlines(True), autojunk=False)
-                for op, i1, i2, _j1, _j2 in matcher.get_opcodes():
-                    if op in ("replace", "delete") and not set(range(i1, i2)) <= allowed:
-                        problems.append(f"{repo}/{change.path}: lines {i1 + 1}-{i2} changed outside the edits")
+                # the new text is the old one with exactly the findings' edits spliced in:
+                # every byte outside them is the original's
+                if fixes.apply_edits(change.before, edits_by_path[change.path]) != change.after:
+                    problems.append(f"{repo}/{change.path}: the file changed outside the fixes' edits")
         assert not fixes.write(outcome.changes)
         again = fixes.fix([str(copy)], s, registry, unsafe=True, cwd=str(copy))
         if again.changes:
             problems.append(f"{repo}: a second --fix changed {sorted(c.path for c in again.changes.values())}")
         shutil.rmtree(copy)
+    by_rule = collections.Counter(code for codes in repos.values() for code in codes)
     print(f"\ncorpus fixes: {checked} fixes in {files} files of {len(repos)} repositories, {time.perf_counter() - started:.1f} s")
+    print(f"  repositories with fixes, by rule: {dict(sorted(by_rule.items()))}")
     assert not problems, problems[:30]
     assert checked > 0

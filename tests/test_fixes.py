@@ -181,11 +181,6 @@ def test_cli_fix_diff_and_patch(tmp_path, capsys, monkeypatch):
     code, out, _err = run_cli(["--diff", "."], capsys, registry, monkeypatch)
     assert code == 1 and out.startswith(f"--- a/{WF}\n+++ b/{WF}\n")
     assert (tmp_path / WF).read_text() == text  # --diff changes nothing
-    if shutil.which("patch"):
-        copy = tmp_path.parent / (tmp_path.name + "-patched")
-        shutil.copytree(tmp_path, copy)
-        subprocess.run(["patch", "-p1", "--quiet"], input=out.encode(), cwd=copy, check=True)
-        assert (copy / WF).read_text() == text.replace("FLAG UNSAFE", "OK SAFE")
     code, _out, err = run_cli(["--fix", "."], capsys, registry, monkeypatch)
     assert "fixed 1 finding(s) in 1 file(s); 1 remain (1 more with --unsafe-fixes)" in err and code == 1
     code, _out, err = run_cli(["--fix", "--unsafe-fixes", "."], capsys, registry, monkeypatch)
@@ -193,6 +188,24 @@ def test_cli_fix_diff_and_patch(tmp_path, capsys, monkeypatch):
     assert (tmp_path / WF).read_text() == text.replace("FLAG UNSAFE", "OK SAFE")
     code, out, _err = run_cli(["--diff", "."], capsys, registry, monkeypatch)
     assert (code, out) == (0, "")
+
+
+@pytest.mark.skipif(shutil.which("patch") is None, reason="the patch program is not installed")
+def test_diff_applies_with_patch_p1(tmp_path, capsys, monkeypatch):
+    registry = registry_with(fixing_rule(), fixing_rule("PL903", "SAFE", Applicability.UNSAFE, marker="UNSAFE"))
+    crlf = WORKFLOW_WITH_FLAG.replace("echo FLAG", "echo FLAG UNSAFE").replace("\n", "\r\n")
+    write_tree(tmp_path, {WF: WORKFLOW_WITH_FLAG, "sub/action.yml": "runs:\n  using: composite\n  steps:\n    - run: echo FLAG\n      shell: bash"})
+    (tmp_path / ".github/workflows/crlf.yml").write_bytes(crlf.encode())
+    monkeypatch.chdir(tmp_path)
+    code, out, _err = run_cli(["--diff", "."], capsys, registry, monkeypatch)
+    assert code == 1
+    copy = tmp_path.parent / (tmp_path.name + "-patched")
+    shutil.copytree(tmp_path, copy)
+    subprocess.run(["patch", "-p1", "--quiet", "--binary"], input=out.encode(), cwd=copy, check=True)
+    code, _out, _err = run_cli(["--fix", "--unsafe-fixes", "."], capsys, registry, monkeypatch)
+    for rel in (WF, ".github/workflows/crlf.yml", "sub/action.yml"):
+        assert (copy / rel).read_bytes() == (tmp_path / rel).read_bytes(), rel
+    assert (tmp_path / "sub/action.yml").read_text().endswith("echo OK\n      shell: bash")  # no newline added
 
 
 def test_cli_action_pins_file_errors_are_usage_errors(tmp_path, capsys, monkeypatch):
