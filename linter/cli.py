@@ -234,9 +234,21 @@ def _fix_command(args, paths, settings, registry) -> int:
     _err(f"fixed {removed} finding(s) in {written} file(s); {remaining} remain{hint}")
     from .reporters import render
 
-    if remaining:
-        color = {"auto": None, "always": True, "never": False}[args.color]
-        render(args.format, result, sys.stdout, color=color, verbose=args.verbose, registry=registry)
+    try:
+        if args.output:
+            with open(args.output, "w", encoding="utf-8", newline="\n") as fh:
+                render(args.format, result, fh, color=False, verbose=args.verbose, registry=registry)
+        elif remaining or args.format != "text":
+            color = {"auto": None, "always": True, "never": False}[args.color]
+            render(args.format, result, sys.stdout, color=color, verbose=args.verbose, registry=registry)
+        if args.sarif_output:
+            with open(args.sarif_output, "w", encoding="utf-8", newline="\n") as fh:
+                render("sarif", result, fh, registry=registry)
+    except BrokenPipeError:
+        return EXIT_CLEAN
+    except OSError as exc:
+        _err(f"cannot write output: {exc}")
+        return EXIT_USAGE
     if args.exit_zero:
         return EXIT_CLEAN
     failing = any(d.severity >= settings.fail_on for d in result.active) or bool(problems)

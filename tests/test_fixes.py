@@ -246,3 +246,15 @@ def test_sarif_fixes_are_valid_and_reproduce_the_fixed_file(tmp_path):
         at, length = rep["deletedRegion"]["charOffset"], rep["deletedRegion"]["charLength"]
         text = text[:at] + rep["insertedContent"]["text"] + text[at + length :]
     assert text == (case / "services/api/Dockerfile.fixed").read_text(encoding="utf-8")
+
+
+def test_fix_writes_the_remaining_findings_where_asked(tmp_path, capsys, monkeypatch):
+    import json
+
+    registry = registry_with(fixing_rule(), fixing_rule("PL903", "SAFE", Applicability.UNSAFE, marker="UNSAFE"))
+    write_tree(tmp_path, {WF: WORKFLOW_WITH_FLAG.replace("echo FLAG", "echo FLAG UNSAFE")})
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(["--fix", "--format", "json", "-o", "left.json", "--sarif-output", "left.sarif", "."], capsys, registry, monkeypatch)
+    assert code == 1 and out == ""
+    assert [d["code"] for d in json.loads((tmp_path / "left.json").read_text())["diagnostics"]] == ["PL903"]
+    assert json.loads((tmp_path / "left.sarif").read_text())["runs"][0]["results"][0]["ruleId"] == "PL903"
