@@ -125,7 +125,7 @@ class NonBlockingManualGate(Rule):
 
 def _fix(job, gate, pipeline) -> Fix | None:
     if job.key_source is not None:
-        return None  # a job from an included file (the fix engine re-lints it from disk)
+        return None  # a job from an included file: its text is not in this document
     body = yamledit.value_at_key(pipeline.root, job.key_node.start_index)
     if not isinstance(body, Mapping) or body.flow_style:
         return None

@@ -155,8 +155,8 @@ def _github_fix(job) -> Fix | None:
 def _gitlab_fix(job, project) -> Fix | None:
     file = job.file
     if job.key_source is not None:
-        # a job from an included file: the fix engine re-lints the including pipeline
-        # with the included file read from disk, so the edit could not be verified
+        # a job from an included file: its text is in that file, which this fix does not
+        # locate yet (the fix engine itself re-lints edited includes)
         return None
     body = _raw_body(job, project)
     if not isinstance(body, Mapping) or body.flow_style or "resource_group" in body:
