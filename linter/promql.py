@@ -32,6 +32,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+import warnings
 from dataclasses import dataclass, field
 
 from .expressions import ExpressionError
@@ -911,8 +912,10 @@ class _Parser:
         if op == "!=":
             return raw == ""
         try:
-            matches_empty = re.fullmatch(raw, "") is not None
-        except re.error:
+            with warnings.catch_warnings():  # Python's notes on RE2 syntax ("nested set")
+                warnings.simplefilter("ignore")
+                matches_empty = re.fullmatch(raw, "") is not None
+        except (re.error, RecursionError, OverflowError):
             return True
         return matches_empty if op == "!~" else not matches_empty
 

@@ -105,7 +105,10 @@ def _syntax_message(text: str, at: int) -> str:
         if not rest[op.end() :].strip():
             return f"'{shown}' has no right operand"
         return f"'{shown}' is not followed by a valid operand"
-    token = re.match(r"\w+|\S", rest).group(0)
+    found = re.match(r"\w+|\S", rest)
+    if found is None:  # a space pyparsing does not skip (U+2028, a no-break space...)
+        return f"unexpected character U+{ord(rest[0]):04X}"
+    token = found.group(0)
     if token in ("and", "or", "in", "matches", "contains", "startsWith", "endsWith", "not") and not rest[len(token) :].strip():
         return f"'{token}' has no right operand"
     return f"unexpected '{token}'"
@@ -320,8 +323,10 @@ def _grammar():
     expr = pp.Forward()
     items = pp.Group(pp.Optional(pp.DelimitedList(expr, allow_trailing_delim=True)), aslist=True)
 
+    atom_re = re.compile(_ATOM, re.S)
+
     def on_atom(s, loc, t):
-        m = re.match(_ATOM, t[0])
+        m = atom_re.match(t[0])
         kind, text = m.lastgroup, t[0]
         if kind == "ph":
             return ("placeholder", text)

@@ -92,3 +92,11 @@ def test_comments_are_blank_and_keep_offsets():
     with pytest.raises(ExpressionError) as err:
         parse("/* note */ result[0] >")
     assert err.value.offset == 21
+
+
+def test_unusual_spaces_are_errors_not_crashes():
+    # U+2028 (LINE SEPARATOR) and NBSP are not spaces to expr-lang's lexer
+    for text, offset in (("is\u2028NaN(result)", 2), ("result\u00a0> 1", 6)):
+        with pytest.raises(ExpressionError) as err:
+            parse(text)
+        assert err.value.offset == offset and "unexpected character U+" in err.value.message
