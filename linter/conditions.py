@@ -33,6 +33,8 @@ import re
 import weakref
 from dataclasses import dataclass, field
 
+from .expressions.argo import walk
+
 SUCCESSFUL, FAILED, INCONCLUSIVE, ERROR = "Successful", "Failed", "Inconclusive", "Error"
 
 
@@ -330,63 +332,35 @@ def outcome(success, failure, result) -> str:
 
 
 def mentions_result(node) -> bool:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, tuple):
-            if n and n[0] == "name" and n[1] == "result":
-                return True
-            stack.extend(p for p in n[1:] if isinstance(p, (tuple, list)))
-        elif isinstance(n, list):
-            stack.extend(n)
-    return False
+    return any(n[0] == "name" and n[1] == "result" for n in walk(node))
 
 
 def has_placeholder(node) -> bool:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, tuple):
-            if n and n[0] == "placeholder":
-                return True
-            stack.extend(p for p in n[1:] if isinstance(p, (tuple, list)))
-        elif isinstance(n, list):
-            stack.extend(n)
+    return any(n[0] == "placeholder" for n in walk(node))
+
+
+def _reads_list(n) -> bool:
+    if n[0] in ("index", "slice"):
+        return n[1][:2] == ("name", "result")
+    if n[0] == "call" and n[1][0] == "name" and (n[1][1] == "len" or n[1][1] in _LAZY_CALLS):
+        return bool(n[2]) and n[2][0][:2] == ("name", "result")
     return False
 
 
 def uses_list(node) -> bool:
     """Whether a condition reads ``result`` as a list (``result[0]``, ``len(result)``,
     ``all(result, ...)``)."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, tuple) and n:
-            if n[0] in ("index", "slice") and n[1][:2] == ("name", "result"):
-                return True
-            if n[0] == "call" and n[1][0] == "name" and (n[1][1] == "len" or n[1][1] in _LAZY_CALLS):
-                if n[2] and n[2][0][:2] == ("name", "result"):
-                    return True
-            stack.extend(p for p in n[1:] if isinstance(p, (tuple, list)))
-        elif isinstance(n, list):
-            stack.extend(n)
-    return False
+    return any(_reads_list(n) for n in walk(node))
 
 
 def _atoms(node):
-    """Comparisons with exactly one side that depends on ``result``."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, tuple) and n:
-            if n[0] == "binary" and n[1] in ("==", "!=", "<", ">", "<=", ">="):
-                left, right = mentions_result(n[2]), mentions_result(n[3])
-                if left != right:
-                    yield (n[2], n[3]) if left else (n[3], n[2])
-                    continue
-            stack.extend(p for p in n[1:] if isinstance(p, (tuple, list)))
-        elif isinstance(n, list):
-            stack.extend(n)
+    """Comparisons with exactly one side that depends on ``result`` (a comparison nested
+    in such a side is an atom too: an extra boundary only refines the regions)."""
+    for n in walk(node):
+        if n[0] == "binary" and n[1] in ("==", "!=", "<", ">", "<=", ">="):
+            left, right = mentions_result(n[2]), mentions_result(n[3])
+            if left != right:
+                yield (n[2], n[3]) if left else (n[3], n[2])
 
 
 def _boundaries(trees, make) -> list[float]:
@@ -654,14 +628,4 @@ def _query_can_be_nan(metric) -> bool:
 
 def first_result_offset(tree) -> int | None:
     """Offset of the first ``result`` name in a condition."""
-    offsets = []
-    stack = [tree]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, tuple) and n:
-            if n[0] == "name" and n[1] == "result":
-                offsets.append(n[2])
-            stack.extend(p for p in n[1:] if isinstance(p, (tuple, list)))
-        elif isinstance(n, list):
-            stack.extend(n)
-    return min(offsets) if offsets else None
+    return min((n[2] for n in walk(tree) if n[0] == "name" and n[1] == "result"), default=None)

@@ -175,38 +175,28 @@ def _check_brackets(text: str) -> None:
         raise ExpressionError(f"unclosed '{opener}'", at)
 
 
-def _check_names(tree) -> None:
-    """expr's strict mode: every free name must be in the environment or a builtin
-    (or bound by ``let``)."""
-    bound = set()
-    unknown: list = []
+def walk(tree):
+    """Every node of a condition's AST (tuples whose first item is the tag), in no
+    particular order; map pairs and argument lists are looked through."""
     stack = [tree]
     while stack:
         node = stack.pop()
-        if not isinstance(node, tuple) or not node:
-            continue
-        tag = node[0]
-        if tag == "name":
-            name = node[1]
-            if name not in ENVIRONMENT and name not in BUILTINS:
-                unknown.append(node)
-            continue
-        if tag == "let":
-            bound.add(node[1])
-            stack.extend((node[3], node[2]))
-            continue
-        if tag in ("member",):
-            stack.append(node[1])
-            continue
-        for part in node[1:]:
-            if isinstance(part, tuple):
-                stack.append(part)
-            elif isinstance(part, list):
-                for item in part:
-                    if isinstance(item, tuple) and item and isinstance(item[0], str):
-                        stack.append(item)
-                    elif isinstance(item, tuple):  # map pair
-                        stack.extend(x for x in item if isinstance(x, tuple))
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, tuple) and node:
+            if isinstance(node[0], str):
+                yield node
+                stack.extend(p for p in node[1:] if isinstance(p, (tuple, list)))
+            else:  # a map pair whose key is an expression
+                stack.extend(node)
+
+
+def _check_names(tree) -> None:
+    """expr's strict mode: every free name must be in the environment or a builtin
+    (or bound by ``let``)."""
+    nodes = list(walk(tree))
+    bound = {n[1] for n in nodes if n[0] == "let"}
+    unknown = [n for n in nodes if n[0] == "name" and n[1] not in ENVIRONMENT and n[1] not in BUILTINS]
     unknown = [n for n in unknown if n[1] not in bound]
     if unknown:
         name, at = min(unknown, key=lambda n: n[2])[1:]
