@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, field
 
 from .kustomize import kustomize_patches
+from .workloads import is_placeholder
 from .yamltree import Mapping, Scalar, Sequence
 
 #: The actions a canary step may set (exactly one per step).
@@ -42,11 +43,6 @@ _GO_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
 
 def _mapping(node) -> Mapping | None:
     return node if isinstance(node, Mapping) else None
-
-
-def is_placeholder(text: str) -> bool:
-    """A value a template engine fills in later (``${X}``, ``{{ x }}``, ``$(X)``, ``<x>``)."""
-    return any(mark in text for mark in ("${", "{{", "$(", "<%")) or (text.startswith("<") and text.endswith(">"))
 
 
 def int_value(node) -> int | None:

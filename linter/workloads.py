@@ -33,7 +33,7 @@ ENVIRONMENT_LABELS = (
 )
 
 #: Template syntax of Helm, Kustomize replacements, envsubst, ytt, Argo parameters...
-_PLACEHOLDER = re.compile(r"\$\{|\$\(|\{\{|\}\}|<[A-Za-z_][\w.-]*>|^\$[A-Za-z_]|#@|%\{|__[A-Z][A-Z0-9_]*__")
+_PLACEHOLDER = re.compile(r"\$\{|\$\(|\{\{|\}\}|<%|<[A-Za-z_][\w.-]*>|^\$[A-Za-z_]|#@|%\{|__[A-Z][A-Z0-9_]*__")
 
 #: Kinds whose pods the rolling-update arithmetic applies to.
 REPLICATED_KINDS = frozenset({"Deployment", "StatefulSet", "Rollout"})
@@ -41,7 +41,7 @@ REPLICATED_KINDS = frozenset({"Deployment", "StatefulSet", "Rollout"})
 
 def is_placeholder(text: str | None) -> bool:
     """A templated value (``${REPLICAS}``, ``{{ .Values.image }}``, ``$(IMAGE)``,
-    ``<IMAGE>``, ``__TAG__``): unknown until rendered."""
+    ``<IMAGE>``, ``<%= erb %>``, ``__TAG__``): unknown until rendered."""
     return bool(text) and _PLACEHOLDER.search(text) is not None
 
 
