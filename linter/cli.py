@@ -45,9 +45,29 @@ def _lint_parser() -> argparse.ArgumentParser:
     p.add_argument("--fail-on", choices=("error", "warning", "note"), help="lowest severity that fails the run (default: warning)")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text output")
+    p.add_argument("--jobs", "-j", type=_positive, metavar="N", help="worker processes (default: one per core)")
+    p.add_argument("--cache-dir", metavar="DIR", help="keep the result cache in DIR (default: .pipelint_cache in the project root)")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
     p.add_argument("-q", "--quiet", action="store_true", help="do not print skip notices")
     p.add_argument("-v", "--verbose", action="store_true", help="show tracebacks of internal errors")
     return p
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def _split(value: str | None) -> list[str]:
@@ -136,8 +156,16 @@ def _lint_command(argv: list[str]) -> int:
 
     from .engine import lint
 
+    notices: list[str] = []
+    cache = None
+    if settings.cache and not args.no_cache:
+        from .runcache import ResultCache
+
+        cache = ResultCache.open(args.cache_dir or settings.cache_dir, settings.base_dir or os.getcwd(), notices)
+    jobs = args.jobs or settings.jobs or _cpus()
     try:
-        result = lint(paths, settings, registry)
+        result = lint(paths, settings, registry, jobs=jobs, cache=cache, keep_model=False)
+        result.notices[:0] = notices
     except Exception as exc:  # a bug in pipelint itself
         import traceback
 

@@ -46,6 +46,15 @@ class Settings:
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     fail_on: Severity = Severity.WARNING
     max_file_size: int = 5 * 1024 * 1024
+    #: ``max-file-seconds``: the time budget of reading one file, and of checking it;
+    #: over it the file gets PL001 "too complex" instead of a hang (0: no budget).
+    max_file_seconds: float = 10.0
+    #: ``jobs``: worker processes (``--jobs``); None: one per core.
+    jobs: int | None = None
+    #: ``cache``/``cache-dir``: the result cache (``--no-cache``, ``--cache-dir``);
+    #: ``cache_dir`` None is ``.pipelint_cache`` in the project root.
+    cache: bool = True
+    cache_dir: str | None = None
     #: ``--github-environments FILE`` / ``github-environments``: the JSON of
     #: ``GET /repos/{owner}/{repo}/environments`` (path as given), and what it says:
     #: lower-cased environment name -> :class:`GithubEnvironment` (None: not given, so
@@ -297,6 +306,15 @@ def settings_from(data: dict, source: str | None = None) -> Settings:
         s.fail_on = Severity.parse(data["fail-on"])
     if "max-file-size" in data:
         s.max_file_size = int(data["max-file-size"])
+    if "max-file-seconds" in data:
+        s.max_file_seconds = float(data["max-file-seconds"])
+    if "jobs" in data:
+        s.jobs = int(data["jobs"])
+    if "cache" in data:
+        s.cache = bool(data["cache"])
+    if "cache-dir" in data:
+        path = str(data["cache-dir"])
+        s.cache_dir = os.path.join(s.base_dir, path) if s.base_dir and not os.path.isabs(path) else path
     s.tables = {k: [str(e) for e in v] for k, v in data.get("tables", {}).items()}
     if "sql-dialect" in data:
         s.sql_dialect = str(data["sql-dialect"]).lower()

@@ -75,13 +75,16 @@ def walk(
     notices: list[str] | None = None,
     exclude_base: str | None = None,
     others: dict[str, str] | None = None,
+    listing: list[str] | None = None,
 ) -> list[Candidate]:
     """Candidates below ``root`` in a stable (sorted) order.
 
     ``exclude`` patterns are anchored at ``exclude_base`` (the config file's folder), so
     that ``/vendor`` means the same folder whichever sub-folder is linted. ``others``,
     when given, receives the YAML files no path test claims (absolute path -> path
-    relative to ``root``): they are read only if a pipeline includes them.
+    relative to ``root``): they are read only if a pipeline includes them. ``listing``,
+    when given, receives the absolute path of every file and folder seen (the result
+    cache keys on it: a file appearing can change what a reference resolves to).
     """
     root = os.path.abspath(root)
     real_root = os.path.realpath(root)
@@ -107,6 +110,8 @@ def walk(
             if notices is not None:
                 notices.append(f"skipped {folder}: {exc.strerror or exc}")
             entries = []
+        if listing is not None:
+            listing.extend(e.path for e in entries)
         for entry in entries:
             path = entry.path
             try:
@@ -148,14 +153,15 @@ def collect(
     notices: list[str] | None = None,
     exclude_base: str | None = None,
     others: dict[str, str] | None = None,
+    listing: list[str] | None = None,
 ) -> list[Candidate]:
     """Candidates for every path argument; explicit files are kept even when ignored.
-    ``others``: as for :func:`walk`, for the folders among ``paths``."""
+    ``others`` and ``listing``: as for :func:`walk`, for the folders among ``paths``."""
     seen: set[str] = set()
     out: list[Candidate] = []
     for p in paths:
         if os.path.isdir(p):
-            found = walk(p, exclude, notices, exclude_base, others)
+            found = walk(p, exclude, notices, exclude_base, others, listing)
         elif os.path.isfile(p):
             rel = p.replace(os.sep, "/")
             kind = kind_for_path(os.path.abspath(p).replace(os.sep, "/"))

@@ -8,12 +8,13 @@ inline suppressions. Reporters get the finished :class:`LintResult`.
 
 from __future__ import annotations
 
+import copy
 import gc
 import os
 import traceback
 from dataclasses import dataclass, field
 
-from . import classify, discovery, loaded, suppressions, tables
+from . import budget, classify, discovery, loaded, suppressions, tables
 from .config import Settings
 from .diagnostics import Diagnostic, Severity, Suppression
 from .environments import Targets
@@ -200,10 +201,25 @@ def rule_options(rule: type[Rule], settings: Settings) -> dict:
 
 
 def lint(
-    paths: list[str], settings: Settings, registry: Registry, cwd: str | None = None, overlay: dict[str, str] | None = None
+    paths: list[str],
+    settings: Settings,
+    registry: Registry,
+    cwd: str | None = None,
+    overlay: dict[str, str] | None = None,
+    *,
+    jobs: int = 1,
+    cache=None,
+    keep_model: bool = True,
 ) -> LintResult:
     """Lint ``paths``. ``overlay`` (absolute path -> text) replaces what those files hold
-    on disk: the fix engine re-lints its edited texts before writing anything."""
+    on disk: the fix engine re-lints its edited texts before writing anything.
+
+    ``jobs``: worker processes for the units (see :mod:`pipelint.units`); the output is
+    the same for any value. ``cache``: a :class:`pipelint.runcache.ResultCache` (not used
+    with an overlay). ``keep_model``: keep every unit's model for ``LintResult.project``
+    (the API, the fix engine); without it each unit's model is dropped once its rules
+    ran, so memory is bounded by the largest unit. Units linted in a worker or taken from
+    the cache have no model: ``project`` is then None."""
     # The model is a large graph of small objects that lives for the whole run and has
     # (almost) no reference cycles: the cyclic collector would re-scan it again and again
     # while files are read (measured: 4x the parse time on the corpus). Pause it.
@@ -211,27 +227,186 @@ def lint(
     gc.disable()
     try:
         tables.configure(settings.tables)  # this run's `[tool.pipelint.tables]` rows
-        return _lint(paths, settings, registry, cwd, overlay)
+        return _lint(paths, settings, registry, cwd, overlay, jobs, None if overlay else cache, keep_model)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _lint(paths: list[str], settings: Settings, registry: Registry, cwd: str | None, overlay: dict | None = None) -> LintResult:
+@dataclass
+class UnitOutcome:
+    """What linting one unit gives back: small and picklable (no model), so that a
+    worker process can return it and the result cache can keep it."""
+
+    diagnostics: list[Diagnostic]
+    notices: list[str]
+    files: int
+    #: Helm chart templates skipped (reported in one line for the whole run).
+    templates: list[str] = field(default_factory=list)
+    errors: list[InternalError] = field(default_factory=list)
+    #: Files the unit's models read besides its own: abspath -> content digest.
+    reads: dict = field(default_factory=dict)
+    cached: bool = False
+    #: The unit's model, in the process that linted it only (never sent or stored).
+    project: Project | None = None
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["project"] = None
+        return state
+
+
+def _lint(paths, settings, registry, cwd, overlay, jobs, cache, keep_model) -> LintResult:
+    from . import units
+
     cwd = cwd or os.getcwd()
     notices: list[str] = []
     others: dict[str, str] = {}
-    candidates = discovery.collect(paths, settings.exclude, notices, settings.base_dir, others)
+    listing: list[str] | None = [] if cache is not None else None
+    candidates = discovery.collect(paths, settings.exclude, notices, settings.base_dir, others, listing)
+    parts = units.split(candidates, others)
+    outcomes: list[UnitOutcome | None] = [None] * len(parts)
+    keys: dict[int, str] = {}
+    if cache is not None:
+        from . import runcache
+
+        base = runcache.run_key(settings, enabled_rules(registry, settings), cwd)
+        names = runcache.Listing(listing or [])
+        for i, unit in enumerate(parts):
+            digests = _digests(unit, settings)
+            keys[i] = runcache.unit_key(base, unit, digests, names)
+            outcomes[i] = cache.load(keys[i])
+    todo = [i for i, o in enumerate(outcomes) if o is None]
+    for i, outcome in _run_units(parts, todo, settings, registry, cwd, overlay, jobs, record=cache is not None, keep_model=keep_model):
+        outcomes[i] = outcome
+        if i in keys:
+            cache.store(keys[i], outcome)
+    return _merge(outcomes, notices, cwd, registry, settings, keep_model)
+
+
+def _digests(unit, settings: Settings) -> dict[str, str]:
+    """Content digests of a unit's files (what the cache keys them by)."""
+    out = {}
+    for c in unit.candidates:
+        try:
+            st = os.stat(c.abspath)
+            if st.st_size > settings.max_file_size:
+                out[c.abspath] = f"size:{st.st_size}"  # skipped unread: its size decides
+                continue
+            with open(c.abspath, "rb") as fh:
+                out[c.abspath] = loaded.digest(fh.read())
+        except OSError as exc:
+            out[c.abspath] = f"error:{exc.errno}"
+    return out
+
+
+def _merge(outcomes, notices, cwd, registry, settings, keep_model) -> LintResult:
+    diagnostics: list[Diagnostic] = []
+    errors: list[InternalError] = []
+    templates: list[str] = []
+    files = 0
+    for outcome in outcomes:
+        diagnostics.extend(outcome.diagnostics)
+        notices.extend(outcome.notices)
+        errors.extend(outcome.errors)
+        templates.extend(outcome.templates)
+        files += outcome.files
+    if templates:
+        where = templates[0] if len(templates) == 1 else f"{templates[0]} and {len(templates) - 1} more"
+        notices.append(f"skipped {len(templates)} Helm chart template file(s) ({where}): not YAML until Helm renders them")
+    diagnostics.sort(key=Diagnostic.sort_key)
+    project = None
+    if keep_model and all(o.project is not None for o in outcomes):
+        project = Project(root=cwd)
+        for o in outcomes:
+            project.files.extend(o.project.files)
+    return LintResult(diagnostics, files, notices, errors, project, enabled_rules(registry, settings), cwd)
+
+
+# ----------------------------------------------------------------- the pool
+
+#: Below this many files to lint, worker processes cost more than they save.
+POOL_MIN_FILES = 200
+
+#: What forked workers inherit (set just before the pool starts; never pickled).
+_WORK: tuple | None = None
+
+
+def _run_units(parts, todo, settings, registry, cwd, overlay, jobs, record, keep_model):
+    """(index, outcome) for every unit in ``todo``: here, or in ``jobs`` forked workers."""
+    size = sum(len(parts[i].candidates) for i in todo)
+    if jobs > 1 and len(todo) > 1 and size >= POOL_MIN_FILES and overlay is None and _can_fork():
+        done = yield from _pooled(parts, todo, settings, registry, cwd, jobs, record)
+        todo = [i for i in todo if i not in done]  # a worker died: the rest run here
+    with budget.clock():
+        for i in todo:
+            outcome = _lint_unit(parts[i], settings, registry, cwd, overlay, record, keep_model)
+            if not keep_model and len(parts[i].candidates) > 20:
+                gc.collect()  # the unit's model is gone: free the cycles it left, keep memory flat
+            yield i, outcome
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _pooled(parts, todo, settings, registry, cwd, jobs, record):
+    global _WORK
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+    import multiprocessing
+
+    _WORK = (parts, settings, registry, cwd, record)
+    done: set[int] = set()
+    largest_first = sorted(todo, key=lambda i: -len(parts[i].candidates))
+    try:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = {pool.submit(_work_on, i): i for i in largest_first}
+            for future in as_completed(futures):
+                i = futures[future]
+                yield i, future.result()
+                done.add(i)
+    except BrokenProcessPool:
+        pass  # a worker died (killed, out of memory): what is left runs in this process
+    finally:
+        _WORK = None
+    return done
+
+
+def _work_on(i: int) -> UnitOutcome:
+    """In a worker: lint unit ``i`` of the inherited work (a bug becomes an InternalError)."""
+    parts, settings, registry, cwd, record = _WORK
+    gc.disable()
+    try:
+        with budget.clock():
+            return _lint_unit(parts[i], settings, registry, cwd, None, record, keep_model=False)
+    except Exception as exc:
+        return UnitOutcome([], [], 0, errors=[InternalError("engine", parts[i].label, f"{type(exc).__name__}: {exc}", traceback.format_exc())])
+    finally:
+        if len(parts[i].candidates) > 20:
+            gc.collect()  # the unit's model is gone; free what cycles it left
+
+
+# ------------------------------------------------------------------ one unit
+
+
+def _lint_unit(unit, settings, registry, cwd, overlay, record, keep_model) -> UnitOutcome:
+    notices: list[str] = []
+    others = dict(unit.others)
+    candidates = list(unit.candidates)
     project = Project(root=cwd)
     loaded.clear()  # files may have changed since an earlier run in this process
     loaded.OVERLAY.update(overlay or {})  # includes and templates see the edited texts too
+    loaded.READS = {} if record else None
+    templates: list[str] = []
     try:
         with composing():
-            templates: list[str] = []
             while candidates:
                 for candidate in candidates:
                     before = len(notices)
-                    parsed = read_file(candidate, settings, cwd, notices, templates, overlay)
+                    parsed = _read_within_budget(candidate, settings, cwd, notices, templates, overlay)
                     if parsed is not None:
                         project.files.append(parsed)
                     elif len(notices) == before and not candidate.included:
@@ -241,12 +416,35 @@ def _lint(paths: list[str], settings: Settings, registry: Registry, cwd: str | N
                         if candidate.explicit:
                             notices.append(discovery.VerboseNotice(f"skipped {candidate.relpath}: not a kind of file pipelint reads"))
                 candidates = _included_candidates(project, others)
-            if templates:
-                where = templates[0] if len(templates) == 1 else f"{templates[0]} and {len(templates) - 1} more"
-                notices.append(f"skipped {len(templates)} Helm chart template file(s) ({where}): not YAML until Helm renders them")
+        result = run_rules(project, settings, registry, notices)
+        reads = dict(loaded.READS or {})
     finally:
+        loaded.READS = None
         loaded.clear()
-    return run_rules(project, settings, registry, notices)
+    own = {f.file.abspath for f in project.files}
+    for abspath in own:
+        reads.pop(abspath, None)  # the unit's own files are in its key already
+    return UnitOutcome(
+        result.diagnostics, result.notices, result.files, templates, result.internal_errors, reads, project=project if keep_model else None
+    )
+
+
+def _read_within_budget(candidate, settings, cwd, notices, templates, overlay) -> ParsedFile | None:
+    budget.start(settings.max_file_seconds)
+    try:
+        return read_file(candidate, settings, cwd, notices, templates, overlay)
+    except budget.TooComplex as exc:
+        path = display_path(candidate.abspath, cwd)
+        parsed = ParsedFile(SourceFile(path, candidate.abspath, ""), candidate.kind.name, candidate.kind.platform, explicit=candidate.explicit)
+        try:
+            with open(candidate.abspath, "rb") as fh:
+                parsed.file.text = fh.read(settings.max_file_size).decode("utf-8", "replace").removeprefix("\ufeff")
+        except OSError:
+            pass
+        parsed.problems.append(LoadProblem(parsed.file, f"too complex: reading it took {exc} (max-file-seconds); it was not checked"))
+        return parsed
+    finally:
+        budget.stop()
 
 
 _INCLUDED_KIND = {"gitlab": "gitlab-ci", "azure": "azure-pipelines"}
@@ -274,6 +472,7 @@ def run_rules(project: Project, settings: Settings, registry: Registry, notices:
     targets = Targets.from_settings(settings)
     diagnostics: list[Diagnostic] = []
     errors: list[InternalError] = []
+    per_file = []
     for rule_cls in rules:
         rule = rule_cls()
         options = rule_options(rule_cls, settings)
@@ -281,15 +480,36 @@ def run_rules(project: Project, settings: Settings, registry: Registry, notices:
             ctx = RuleContext(project, options, settings, targets)
             _run_one(rule, ctx, None, diagnostics, errors)
         else:
-            for parsed in project.files:
+            per_file.append((rule, options))
+    for parsed in project.files:  # file by file: each file's checks share its time budget
+        budget.start(settings.max_file_seconds)
+        rule = None
+        try:
+            for rule, options in per_file:
                 ctx = RuleContext(project, options, settings, targets, parsed)
                 _run_one(rule, ctx, parsed.file.path, diagnostics, errors)
+        except budget.TooComplex as exc:
+            diagnostics.extend(_too_complex(parsed, rule, exc, registry, rules, project, settings, targets))
+        finally:
+            budget.stop()
     _apply_severity(diagnostics, settings, registry)
     diagnostics = _apply_per_file_ignores(diagnostics, settings, registry, project.root)
     unused = _apply_suppressions(diagnostics, project, registry, rules, settings)
     diagnostics.extend(_apply_per_file_ignores(unused, settings, registry, project.root))
     diagnostics.sort(key=Diagnostic.sort_key)
     return LintResult(diagnostics, len(project.files), notices or [], errors, project, rules, project.root)
+
+
+def _too_complex(parsed, rule, exc, registry, rules, project, settings, targets) -> list[Diagnostic]:
+    """PL001 for a file whose checks ran over their time budget (the rules after the
+    one that was stopped did not check it)."""
+    pl001 = registry.by_code.get("PL001")
+    if pl001 is None or pl001 not in rules:
+        return []
+    probe = copy.copy(parsed)
+    probe.problems = [LoadProblem(parsed.file, f"too complex: checking it took {exc} (max-file-seconds; stopped in {rule.code})")]
+    ctx = RuleContext(project, rule_options(pl001, settings), settings, targets, probe)
+    return list(pl001().check(ctx) or ())
 
 
 def _run_one(rule: Rule, ctx: RuleContext, path: str | None, out: list, errors: list) -> None:

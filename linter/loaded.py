@@ -7,10 +7,15 @@ same YAML again (the trees are never modified after composing, so sharing is saf
 
 The engine clears the table at the start and end of every run: inside a run files are
 taken to stay as they were; between runs nothing is trusted.
+
+While :data:`READS` is a dict, every file read through here is recorded in it with a
+digest of the bytes read (None: missing, not a regular file, too large): the result
+cache checks them before it reuses a result that depended on those files.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from dataclasses import dataclass
@@ -25,6 +30,29 @@ MAX_ENTRIES = 4096
 class Loaded:
     text: str
     documents: list[Document]
+    digest: str | None = None
+
+
+#: abspath -> digest of what was read (see the module docstring), or None: not recording.
+READS: dict[str, str | None] | None = None
+
+
+def digest(data: bytes) -> str:
+    """The content digest the cache keys files by."""
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+def _record(abspath: str, value: str | None) -> None:
+    if READS is not None:
+        READS[abspath] = value
+
+
+def _digest_file(abspath: str) -> str | None:
+    try:
+        with open(abspath, "rb") as fh:
+            return digest(fh.read())
+    except OSError:
+        return None
 
 
 _TABLE: dict[tuple, Loaded] = {}
@@ -39,10 +67,10 @@ def recall(abspath: str, st: os.stat_result) -> Loaded | None:
     return _TABLE.get(_key(abspath, st))
 
 
-def remember(abspath: str, st: os.stat_result, text: str, documents: list[Document]) -> Loaded:
+def remember(abspath: str, st: os.stat_result, text: str, documents: list[Document], data_digest: str | None = None) -> Loaded:
     if len(_TABLE) >= MAX_ENTRIES:
         del _TABLE[next(iter(_TABLE))]
-    loaded = _TABLE[_key(abspath, st)] = Loaded(text, documents)
+    loaded = _TABLE[_key(abspath, st)] = Loaded(text, documents, data_digest)
     return loaded
 
 
@@ -64,22 +92,32 @@ def load(abspath: str, max_bytes: int) -> Loaded | None:
     try:
         st = os.stat(abspath)
     except (OSError, ValueError):
+        _record(abspath, None)
         return None
     if not stat.S_ISREG(st.st_mode) or st.st_size > max_bytes:
+        _record(abspath, None)
         return None
     found = recall(abspath, st)
     if found is not None:
+        if READS is not None:
+            _record(abspath, found.digest or _digest_file(abspath))
         return found
     try:
         with open(abspath, "rb") as fh:
-            text = decode(fh.read())
-        documents = load_documents(text)
-    except (OSError, YamlError, ValueError, RecursionError):
+            data = fh.read()
+    except OSError:
+        _record(abspath, None)
         return None
-    return remember(abspath, st, text, documents)
+    _record(abspath, digest(data))
+    try:
+        text = decode(data)
+        documents = load_documents(text)
+    except (YamlError, ValueError, RecursionError):
+        return None
+    return remember(abspath, st, text, documents, digest(data) if READS is not None else None)
 
 
-_TEXTS: dict[tuple, str] = {}
+_TEXTS: dict[tuple, tuple[str | None, str]] = {}
 
 
 def load_text(abspath: str, max_bytes: int) -> str | None:
@@ -90,21 +128,29 @@ def load_text(abspath: str, max_bytes: int) -> str | None:
     try:
         st = os.stat(abspath)
     except (OSError, ValueError):
+        _record(abspath, None)
         return None
     if not stat.S_ISREG(st.st_mode) or st.st_size > max_bytes:
+        _record(abspath, None)
         return None
     key = _key(abspath, st)
     found = _TEXTS.get(key)
     if found is None:
         try:
             with open(abspath, "rb") as fh:
-                found = decode(fh.read())
-        except (OSError, YamlError, ValueError):
+                data = fh.read()
+        except OSError:
+            _record(abspath, None)
             return None
+        try:
+            found = (decode(data), digest(data))
+        except (YamlError, ValueError):
+            found = (None, digest(data))
         if len(_TEXTS) >= MAX_ENTRIES:
             del _TEXTS[next(iter(_TEXTS))]
         _TEXTS[key] = found
-    return found
+    _record(abspath, found[1])
+    return found[0]
 
 
 def clear() -> None:

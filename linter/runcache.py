@@ -1,0 +1,338 @@
+"""The result cache: each unit's findings kept between runs (``.pipelint_cache/``).
+
+A unit (see :mod:`pipelint.units`) is linted again only when something it depends on has
+changed. Its key is a digest of: the code (pipelint's version, and the size and time of
+every module file of pipelint and of the enabled rules, so an edited rule never reuses
+old results), the settings, the enabled rules, the working folder (paths in findings are
+relative to it), the unit's files (path, kind, content digest), the YAML files its
+pipelines may include, and the names of every file and folder under its repository (a
+file that appears or disappears can change what a reference resolves to). Files the
+unit's models read besides its own (included files, scripts a step runs) are recorded
+with their content digests when the unit is linted, and checked before the entry is used.
+
+A warm run reads and digests each file, reads one small entry per unit and parses no
+YAML. Entries are JSON, never pickle: nothing in the cache can run code. Each is signed
+with a key kept in the user's cache folder (``~/.cache/pipelint/results.key``), outside the
+project, so an entry that a repository ships or someone edits is ignored and rewritten,
+never trusted: a crafted entry cannot hide a finding. Units that hit an internal error are
+never stored. Every failure to read or write the cache is silent: it only saves time.
+
+The default folder is ``.pipelint_cache`` in the project root (the folder of the config
+file, else the current folder), created with a ``.gitignore`` of ``*``; it is refused if
+it resolves outside that root (a symlink planted in a repository), and nothing is
+written through a symlink.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import functools
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import sys
+import tempfile
+
+from . import cache as user_cache
+from .diagnostics import Applicability, Diagnostic, Edit, Fix, Position, Related, Severity, Span, Suppression
+from .discovery import VerboseNotice
+
+FORMAT = 1
+DIRNAME = ".pipelint_cache"
+_GITIGNORE = "# created by pipelint: its result cache, never committed\n*\n"
+
+
+def _h(*parts) -> str:
+    h = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        data = part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass")
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+# ----------------------------------------------------------------- the key
+
+
+@functools.lru_cache(maxsize=1)
+def _package_files() -> str:
+    """Size and time of every module file of pipelint itself (an editable install's
+    edited rule must not reuse results of the old code)."""
+    from . import __version__
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    folders = [here, os.path.join(os.path.dirname(here), "rules")]
+    try:
+        import pipelint.rules as builtin_rules
+
+        folders.append(os.path.dirname(os.path.abspath(builtin_rules.__file__)))
+    except ImportError:  # pragma: no cover - the package always has its rules
+        pass
+    rows = [__version__, sys.version]
+    for folder in sorted(set(folders)):
+        for base, dirs, files in os.walk(folder):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(files):
+                if name.endswith((".py", ".json")):
+                    try:
+                        st = os.stat(os.path.join(base, name))
+                    except OSError:
+                        continue
+                    rows.append(f"{os.path.relpath(os.path.join(base, name), folder)}:{st.st_size}:{st.st_mtime_ns}")
+    return _h(*rows)
+
+
+def _rule_files(rules) -> list[str]:
+    rows = []
+    for rule in rules:
+        module = sys.modules.get(rule.__module__)
+        path = getattr(module, "__file__", None) or ""
+        try:
+            st = os.stat(path)
+            stamp = f"{st.st_size}:{st.st_mtime_ns}"
+        except OSError:
+            stamp = "?"
+        rows.append(f"{rule.code}:{rule.__module__}.{rule.__qualname__}:{stamp}")
+    return rows
+
+
+def run_key(settings, rules, cwd: str) -> str:
+    """What every unit of one run shares: code, settings, rules, working folder."""
+    config = json.dumps(dataclasses.asdict(settings), sort_keys=True, default=repr)
+    return _h(FORMAT, _package_files(), config, cwd, *_rule_files(rules))
+
+
+class Listing:
+    """The names under each repository folder (from the discovery walk), digested once per folder."""
+
+    def __init__(self, paths: list[str]):
+        self._paths = sorted(paths)
+        self._memo: dict = {}
+
+    def of(self, root: str | None) -> str:
+        if root not in self._memo:
+            if root is None:
+                chosen = self._paths
+            else:
+                prefix = root.rstrip(os.sep) + os.sep
+                lo = bisect.bisect_left(self._paths, prefix)
+                hi = bisect.bisect_left(self._paths, prefix + "\U0010ffff")
+                chosen = self._paths[lo:hi]
+            self._memo[root] = _h(*chosen)
+        return self._memo[root]
+
+
+def unit_key(base: str, unit, digests: dict[str, str], listing: Listing) -> str:
+    rows = [base, unit.family, unit.root or "", listing.of(unit.root)]
+    for c in unit.candidates:
+        rows.append(f"{c.abspath}\0{c.relpath}\0{int(c.explicit)}{int(c.included)}\0{c.kind.name}\0{digests[c.abspath]}")
+    rows.extend(f"{a}\0{r}" for a, r in sorted(unit.others.items()))
+    return _h(*rows)
+
+
+# ------------------------------------------------------------ the folder
+
+
+class ResultCache:
+    def __init__(self, directory: str, secret: bytes):
+        self.directory = directory
+        self._secret = secret
+
+    @classmethod
+    def open(cls, directory: str | None, project_root: str, notices: list) -> ResultCache | None:
+        """The cache at ``directory`` (``--cache-dir``), else ``.pipelint_cache`` in
+        ``project_root``; None (with a notice) when it cannot be used."""
+        explicit = directory is not None
+        directory = os.path.abspath(directory or os.path.join(project_root, DIRNAME))
+        if not explicit:
+            real_root = os.path.realpath(project_root)
+            real = os.path.realpath(directory)
+            if os.path.islink(directory) or not (real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)):
+                notices.append(f"not using the cache: {directory} leads outside the project root")
+                return None
+        try:
+            if not os.path.isdir(directory):
+                os.makedirs(directory, exist_ok=True)
+                with open(os.path.join(directory, ".gitignore"), "w", encoding="utf-8") as fh:
+                    fh.write(_GITIGNORE)
+                with open(os.path.join(directory, "CACHEDIR.TAG"), "w", encoding="utf-8") as fh:
+                    fh.write("Signature: 8a477f597d28d172789f06886806bc55\n# pipelint's result cache\n")
+        except OSError as exc:
+            notices.append(f"not using the cache: cannot create {directory}: {exc.strerror or exc}")
+            return None
+        return cls(directory, _secret())
+
+    def _path(self, key: str) -> str:
+        return os.path.join(self.directory, "v1", key[:2], key + ".json")
+
+    def load(self, key: str):
+        """The cached outcome of the unit with this key, or None (missing, foreign,
+        corrupt, or a file it read has changed)."""
+        try:
+            with open(self._path(key), "rb") as fh:
+                raw = fh.read()
+            signature, _, body = raw.partition(b"\n")
+            if not hmac.compare_digest(signature, self._sign(body)):
+                return None
+            data = json.loads(body)
+            if data.get("format") != FORMAT or data.get("key") != key:
+                return None
+            for abspath, expected in data["reads"].items():
+                if _digest_of(abspath) != expected:
+                    return None
+            return _outcome_from(data["outcome"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+            return None
+
+    def store(self, key: str, outcome) -> None:
+        if outcome.errors:
+            return  # a bug's result is never kept
+        try:
+            body = json.dumps(
+                {"format": FORMAT, "key": key, "reads": outcome.reads, "outcome": _outcome_to(outcome)},
+                ensure_ascii=False,
+                separators=(",", ":"),
+            ).encode("utf-8", "surrogatepass")
+            path = self._path(key)
+            folder = os.path.dirname(path)
+            os.makedirs(folder, exist_ok=True)
+            if os.path.islink(folder) or os.path.islink(os.path.dirname(folder)):
+                return  # never write through a link
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(self._sign(body) + b"\n" + body)
+                os.replace(tmp, path)  # replaces a link itself, never its target
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except (OSError, ValueError, TypeError):
+            pass
+
+    def _sign(self, body: bytes) -> bytes:
+        return hmac.new(self._secret, body, hashlib.sha256).hexdigest().encode("ascii")
+
+
+def _secret() -> bytes:
+    """This user's signing key (created on first use); a key of this process only when
+    it cannot be kept (entries then live for one run)."""
+    folder = user_cache.directory()
+    if folder is not None:
+        path = os.path.join(str(folder), "results.key")
+        try:
+            with open(path, "rb") as fh:
+                key = fh.read()
+            if len(key) >= 32:
+                return key
+        except OSError:
+            pass
+        key = secrets.token_bytes(32)
+        try:
+            os.makedirs(str(folder), exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(key)
+            return key
+        except FileExistsError:  # another run made it first
+            try:
+                with open(path, "rb") as fh:
+                    stored = fh.read()
+                if len(stored) >= 32:
+                    return stored
+            except OSError:
+                pass
+        except OSError:
+            pass
+    return secrets.token_bytes(32)
+
+
+def _digest_of(abspath: str) -> str | None:
+    from .loaded import digest
+
+    try:
+        with open(abspath, "rb") as fh:
+            return digest(fh.read())
+    except OSError:
+        return None
+
+
+# ----------------------------------------------------------- serialising
+
+
+def _pos(p: Position) -> list:
+    return [p.line, p.column, p.offset]
+
+
+def _span(s: Span) -> list:
+    return [s.path, _pos(s.start), _pos(s.end)]
+
+
+def _span_from(d) -> Span:
+    return Span(d[0], Position(*d[1]), Position(*d[2]))
+
+
+def _diag_to(d: Diagnostic) -> dict:
+    out = {"c": d.code, "n": d.name, "s": int(d.severity), "m": d.message, "sp": _span(d.span)}
+    if d.related:
+        out["r"] = [[_span(r.span), r.message] for r in d.related]
+    if d.fix is not None:
+        out["f"] = [d.fix.description, str(d.fix.applicability), [[e.path, e.start, e.end, e.text] for e in d.fix.edits]]
+    if d.logical_path:
+        out["l"] = d.logical_path
+    if d.suppression is not None:
+        out["x"] = [d.suppression.justification, _span(d.suppression.span)]
+    if d.help_uri:
+        out["h"] = d.help_uri
+    if d.extra:
+        out["e"] = d.extra
+    return out
+
+
+def _diag_from(o: dict) -> Diagnostic:
+    fix = None
+    if "f" in o:
+        description, applicability, edits = o["f"]
+        fix = Fix(description, tuple(Edit(*e) for e in edits), Applicability(applicability))
+    suppression = None
+    if "x" in o:
+        suppression = Suppression(o["x"][0], _span_from(o["x"][1]))
+    return Diagnostic(
+        code=o["c"],
+        name=o["n"],
+        severity=Severity(o["s"]),
+        message=o["m"],
+        span=_span_from(o["sp"]),
+        related=tuple(Related(_span_from(s), m) for s, m in o.get("r", ())),
+        fix=fix,
+        logical_path=o.get("l", ""),
+        suppression=suppression,
+        help_uri=o.get("h", ""),
+        extra=dict(o.get("e", {})),
+    )
+
+
+def _outcome_to(outcome) -> dict:
+    return {
+        "diagnostics": [_diag_to(d) for d in outcome.diagnostics],
+        "notices": [[str(n), isinstance(n, VerboseNotice)] for n in outcome.notices],
+        "files": outcome.files,
+        "templates": list(outcome.templates),
+    }
+
+
+def _outcome_from(data: dict):
+    from .engine import UnitOutcome
+
+    return UnitOutcome(
+        diagnostics=[_diag_from(o) for o in data["diagnostics"]],
+        notices=[VerboseNotice(text) if verbose else str(text) for text, verbose in data["notices"]],
+        files=int(data["files"]),
+        templates=[str(t) for t in data["templates"]],
+        cached=True,
+    )
