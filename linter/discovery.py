@@ -92,8 +92,9 @@ def walk(
     out: list[Candidate] = []
     visited: set[str] = set()
 
-    def visit(folder: str, depth_layers: int) -> None:
-        real = os.path.realpath(folder)
+    def visit(folder: str, real: str, prefix: str) -> None:
+        # ``real``: the folder's resolved path (links resolved only where there is one);
+        # ``prefix``: its path relative to ``root``, '/'-separated, with a trailing '/'
         if real in visited:
             return
         visited.add(real)
@@ -124,12 +125,14 @@ def walk(
                 target = os.path.realpath(path)
                 if not (target == real_root or target.startswith(real_root + os.sep)):
                     continue  # never leave the walked tree
+            else:
+                target = os.path.join(real, entry.name)
             if is_dir:
                 if entry.name in SKIP_DIRS or ignores.ignored(path, True):
                     continue
-                visit(path, depth_layers + 1)
+                visit(path, target, prefix + entry.name + "/")
             elif is_file:
-                rel = os.path.relpath(path, root).replace(os.sep, "/")
+                rel = prefix + entry.name
                 # classified by the full path, like named files: `pipelint .github/workflows`
                 # walks a root below `.github`, whose files must still count as workflows
                 kind = kind_for_path(path.replace(os.sep, "/"))
@@ -143,7 +146,7 @@ def walk(
         if pushed:
             ignores.layers.pop()
 
-    visit(root, 0)
+    visit(root, real_root, "")
     return out
 
 
