@@ -178,6 +178,17 @@ def _gitlab_fix(job, project) -> Fix | None:
     return None
 
 
+def _roots_by_file(project) -> dict:
+    """Document roots of every file of the project, by absolute path (built once)."""
+    index = getattr(project, "_pipelint_roots_by_file", None)
+    if index is None:
+        index = {}
+        for parsed in project.files:
+            index.setdefault(parsed.file.abspath, []).extend(doc.root for doc in parsed.documents)
+        project._pipelint_roots_by_file = index
+    return index
+
+
 def _raw_body(job, project):
     """The job's mapping as written in its file (not the view merged with ``extends``)."""
     key = job.key_node
@@ -185,9 +196,7 @@ def _raw_body(job, project):
     roots = []
     if file is job.pipeline.file:
         roots.append(job.pipeline.root)
-    for parsed in project.files:
-        if parsed.file.abspath == file.abspath:
-            roots.extend(doc.root for doc in parsed.documents)
+    roots.extend(_roots_by_file(project).get(file.abspath, ()))
     for root in roots:
         if isinstance(root, Mapping):
             value = yamledit.value_at_key(root, key.start_index)
