@@ -22,9 +22,9 @@ can stand; its type is unknown. A placeholder where an operator or modifier woul
 come, or other template syntax (``{{ .Values.x }}``, ``${VAR}``, ``$(VAR)``, ``$var``),
 makes the whole query unknown (``Query.unknown``): nothing is reported about it.
 
-The lexer is a pyparsing grammar (built once, on first use, with ``parse_with_tabs`` so
-offsets are exact); a hand-written precedence climber over its tokens builds the tree, so
-a query is read once, in linear time.
+The lexer is one compiled regular expression (token patterns tried in order, offsets
+exact); a hand-written precedence climber over its tokens builds the tree, so a query is
+read once, in linear time. Nesting is bounded by :data:`MAX_DEPTH`.
 """
 
 from __future__ import annotations
@@ -193,11 +193,23 @@ _ESCAPE = re.compile(r"\\(?:[abfnrtv\\'\"]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9
 def arg_placeholders(text: str):
     """``(start, end, name)`` of every ``{{args.NAME}}`` in ``text`` (spaces allowed
     inside the braces, as the controller trims them)."""
-    for match in PLACEHOLDER.finditer(text):
-        inner = match.group(1).strip()
-        arg = _ARG.fullmatch(inner)
+    for start, end, inner in _placeholders(text):
+        arg = _ARG.fullmatch(inner.strip())
         if arg:
-            yield match.start(), match.end(), arg.group(1)
+            yield start, end, arg.group(1)
+
+
+def _placeholders(text: str):
+    """``(start, end, inner text)`` of every match of :data:`PLACEHOLDER`, found with
+    ``str.find``: the regex rescans the rest of the text for every ``{{`` never closed
+    (quadratic time on hostile text); once one ``{{`` has no ``}}`` after it, none has."""
+    pos = text.find("{{")
+    while pos != -1:
+        close = text.find("}}", pos + 2)
+        if close == -1:
+            return
+        yield pos, close + 2, text[pos + 2 : close]
+        pos = text.find("{{", close + 2)
 
 
 # ------------------------------------------------------------------------ the AST
@@ -229,6 +241,11 @@ class Query:
         return self.root.type
 
 
+#: Deepest nesting of sub-expressions accepted (Prometheus has no limit; no hand-written
+#: query comes near it, and each level costs a few Python frames).
+MAX_DEPTH = 200
+
+
 class _Unknown(Exception):
     pass
 
@@ -242,54 +259,54 @@ class _Tok:
     end: int
 
 
-_LEXER = None
-
-
-def _lexer():
-    global _LEXER
-    if _LEXER is None:
-        import pyparsing as pp
-
-        def tok(kind, pattern, flags=0):
-            element = pp.Regex(pattern, flags)
-            element.set_parse_action(lambda s, loc, t, k=kind: _Tok(k, t[0], loc, loc + len(t[0])))
-            return element
-
-        token = pp.MatchFirst(
-            [
-                tok("comment", r"#[^\n]*"),
-                tok("hole", r"\{\{.*?\}\}", re.S),
-                tok("open-hole", r"\{\{"),
-                tok("foreign", r"\$\{[^}\n]*\}?|\$\([^)\n]*\)?|\$[A-Za-z_][A-Za-z0-9_]*"),
-                tok("string", r'"(?:[^"\\\n]|\\.)*"' + r"|'(?:[^'\\\n]|\\.)*'|`[^`]*`"),
-                tok("bad-string", r'"(?:[^"\\\n]|\\.)*' + r"|'(?:[^'\\\n]|\\.)*|`[^`]*"),
-                tok("number", r"(?:0[xX][0-9a-fA-F]+|(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)[A-Za-z0-9_.]*"),
-                tok("ident", r"[A-Za-z_][A-Za-z0-9_:]*"),
-                tok("op", r"==|!=|=~|!~|<=|>=|[<>=+\-*/%^@(){}\[\],:]"),
-            ]
-        )
-        grammar = pp.ZeroOrMore(token) + pp.StringEnd()
-        grammar.parse_with_tabs()
-        _LEXER = grammar
-    return _LEXER
+#: The token patterns, tried in this order at each position (the first that matches
+#: wins, as in the Prometheus lexer's switch); whitespace between tokens is skipped.
+_TOKEN_PATTERNS = (
+    ("comment", r"#[^\n]*"),
+    # ("hole", "{{ ... }}" up to the first "}}") and ("open-hole", "{{" never closed) are
+    # read by _tokens itself: a regex would rescan the rest for every unclosed "{{"
+    ("foreign", r"\$\{[^}\n]*\}?|\$\([^)\n]*\)?|\$[A-Za-z_][A-Za-z0-9_]*"),
+    ("string", r'"(?:[^"\\\n]|\\.)*"' + r"|'(?:[^'\\\n]|\\.)*'|`[^`]*`"),
+    ("bad-string", r'"(?:[^"\\\n]|\\.)*' + r"|'(?:[^'\\\n]|\\.)*|`[^`]*"),
+    ("number", r"(?:0[xX][0-9a-fA-F]+|(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)[A-Za-z0-9_.]*"),
+    ("ident", r"[A-Za-z_][A-Za-z0-9_:]*"),
+    ("op", r"==|!=|=~|!~|<=|>=|[<>=+\-*/%^@(){}\[\],:]"),
+)
+#: One compiled alternation: a single regex pass over the query, linear in its length
+#: (a pyparsing MatchFirst took ~100 us a token: seconds for a long hostile query).
+_TOKEN = re.compile("|".join(f"(?P<{kind.replace('-', '_')}>{pattern})" for kind, pattern in _TOKEN_PATTERNS))
+_SPACE = re.compile(r"[ \t\r\n]*")
 
 
 def _tokens(text: str) -> list[_Tok]:
-    import pyparsing as pp
-
-    try:
-        found = _lexer().parse_string(text)
-    except pp.ParseException as error:
-        loc = error.loc
-        while loc < len(text) and text[loc] in " \t\r\n":
-            loc += 1
-        char = text[loc : loc + 1] or "end of query"
-        raise ExpressionError(f"unexpected character '{char}'", loc) from None
     out = []
-    for t in found:
-        if t.kind == "comment":
+    pos, n = 0, len(text)
+    match, space = _TOKEN.match, _SPACE.match
+    unclosed_from = n  # no "}}" after this offset
+    while True:
+        pos = space(text, pos).end()
+        if pos >= n:
+            break
+        if text.startswith("{{", pos):
+            close = text.find("}}", pos + 2) if unclosed_from > pos else -1
+            if close == -1:
+                unclosed_from = min(unclosed_from, pos)
+                out.append(_Tok("open-hole", "{{", pos, pos + 2))
+                pos += 2
+            else:
+                out.append(_Tok("hole", text[pos : close + 2], pos, close + 2))
+                pos = close + 2
             continue
-        if t.kind == "number":
+        m = match(text, pos)
+        if m is None:
+            raise ExpressionError(f"unexpected character '{text[pos]}'", pos)
+        kind = m.lastgroup.replace("_", "-")
+        end = m.end()
+        pos = end
+        if kind == "comment":
+            continue
+        t = _Tok(kind, m.group(), m.start(), end)
+        if kind == "number":
             t = _classify_number(t)
         out.append(t)
     return _merge_holes(out)
@@ -347,6 +364,7 @@ class _Parser:
         self.text = text
         self.toks = tokens
         self.i = 0
+        self.depth = -1  # the query itself is level 0
         self.eof = _Tok("eof", "", len(text), len(text))
 
     # -- token helpers
@@ -428,21 +446,28 @@ class _Parser:
         return None
 
     def expr(self, min_prec: int) -> Node:
-        lhs = self.unary()
-        while True:
-            op = self.binop()
-            if op is None:
-                t = self.peek()
-                if t.kind == "hole":
-                    raise _Unknown()
-                return lhs
-            prec = _PREC[op]
-            if prec < min_prec:
-                return lhs
-            op_tok = self.next()
-            mods = self.bin_modifiers(op, op_tok)
-            rhs = self.expr(prec if op == "^" else prec + 1)
-            lhs = self.binary(op, op_tok, lhs, rhs, mods)
+        # bounded, so that a hostile query cannot exhaust Python's stack (a few frames a level)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            self.fail(f"the query nests deeper than {MAX_DEPTH} levels", self.peek().start)
+        try:
+            lhs = self.unary()
+            while True:
+                op = self.binop()
+                if op is None:
+                    t = self.peek()
+                    if t.kind == "hole":
+                        raise _Unknown()
+                    return lhs
+                prec = _PREC[op]
+                if prec < min_prec:
+                    return lhs
+                op_tok = self.next()
+                mods = self.bin_modifiers(op, op_tok)
+                rhs = self.expr(prec if op == "^" else prec + 1)
+                lhs = self.binary(op, op_tok, lhs, rhs, mods)
+        finally:
+            self.depth -= 1
 
     def unary(self) -> Node:
         t = self.peek()
@@ -620,20 +645,26 @@ class _Parser:
     def duration_expr(self, context: _Tok, what: str) -> int:
         """A duration, number or placeholder (or, as Prometheus 3 allows with a feature
         flag, arithmetic on them: ``[5m * 2]``, ``offset (1h + step())``)."""
-        end = self.duration_term(context, what)
-        while True:
-            t = self.peek()
-            if t.kind == "op" and t.text in ("+", "-", "*", "/", "%", "^"):
-                self.i += 1
-                end = self.duration_term(context, what)
-            else:
-                return end
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            self.fail(f"the query nests deeper than {MAX_DEPTH} levels", self.peek().start)
+        try:
+            end = self.duration_term(context, what)
+            while True:
+                t = self.peek()
+                if t.kind == "op" and t.text in ("+", "-", "*", "/", "%", "^"):
+                    self.i += 1
+                    end = self.duration_term(context, what)
+                else:
+                    return end
+        finally:
+            self.depth -= 1
 
     def duration_term(self, context: _Tok, what: str) -> int:
         t = self.peek()
-        if t.kind == "op" and t.text in ("+", "-"):
+        while t.kind == "op" and t.text in ("+", "-"):  # signs: a loop, not a recursion
             self.i += 1
-            return self.duration_term(context, what)
+            t = self.peek()
         if t.kind == "duration":
             self.i += 1
             self.check_duration(t)
@@ -942,7 +973,7 @@ def parse(text: str) -> Query:
 
     Cached: PL306 and PL302 (through :func:`result_type`) read the same queries, and
     templates repeat them; a :class:`Query` is never modified after parsing."""
-    holes = [(m.start(), m.end(), m.group(1).strip()) for m in PLACEHOLDER.finditer(text)]
+    holes = [(start, end, inner.strip()) for start, end, inner in _placeholders(text)]
     if any(not _ARG.fullmatch(inner) for _, _, inner in holes):
         return Query(text, None, unknown=True, placeholders=holes)
     tokens = _tokens(text)
@@ -952,6 +983,8 @@ def parse(text: str) -> Query:
         root = _Parser(text, tokens).parse()
     except _Unknown:
         return Query(text, None, unknown=True, placeholders=holes)
+    except RecursionError:  # MAX_DEPTH levels of the costliest shape, called from deep in a stack
+        raise ExpressionError(f"the query nests deeper than {MAX_DEPTH} levels", 0) from None
     return Query(text, root, placeholders=holes)
 
 

@@ -387,7 +387,12 @@ def parse(text: str, language: str = "shell", platform: str = "") -> Program:
     else:
         to_char = _byte_to_char(masked)
     reader = (_PwshReader if language == "pwsh" else _BashReader)(program, data, text, spans, to_char)
-    reader.run(tree.root_node)
+    try:
+        reader.run(tree.root_node)
+    except RecursionError:  # MAX_DEPTH levels of the costliest shape, from deep in a stack
+        program = Program(text, language)
+        program.errors += 1
+        return program
     program.commands.sort(key=lambda c: c.start)
     return program
 
@@ -412,6 +417,11 @@ def _byte_to_char(text: str):
 
 _GUARD_PROGRAMS = frozenset({"true", ":", "echo", "printf", "exit 0"})
 _LOOP_EXITS = frozenset({"break", "exit", "return"})
+#: Deepest nesting of syntax nodes the readers descend into (each level costs a few
+#: Python frames). Deeper parts of a script (thousands of nested subshells or a chain of
+#: thousands of ``&&``) are skipped and counted in ``Program.errors``.
+MAX_DEPTH = 200
+
 _COUNTER_TEST = re.compile(r"-(lt|le|gt|ge|eq|ne)\b|[<>]=?|\(\(")
 
 
@@ -439,6 +449,7 @@ class _BashReader:
         self.pipeline = 0
         self.errexit = False
         self.pipefail = False
+        self.depth = 0
 
     # ---------------------------------------------------------------- helpers
     def _pos(self, byte: int) -> int:
@@ -470,14 +481,21 @@ class _BashReader:
                 loop.bounded = _bounded(self.program, *parts)
 
     def visit(self, node, ctx: _Context) -> None:
-        kind = node.type
-        handler = getattr(self, "_" + kind, None)
-        if handler is not None:
-            handler(node, ctx)
+        if self.depth >= MAX_DEPTH:
+            self.program.errors += 1  # too deep to read: skipped, counted
             return
-        if kind == "ERROR":
-            self.program.errors += 1
-        self._children(node, ctx)
+        self.depth += 1
+        try:
+            kind = node.type
+            handler = getattr(self, "_" + kind, None)
+            if handler is not None:
+                handler(node, ctx)
+                return
+            if kind == "ERROR":
+                self.program.errors += 1
+            self._children(node, ctx)
+        finally:
+            self.depth -= 1
 
     def _children(self, node, ctx: _Context) -> None:
         children = node.children
@@ -652,10 +670,12 @@ class _BashReader:
                     (self._pos(first.start_byte), self._pos(right.end_byte)),
                 )
             )
+        # parts and operators need not alternate: a syntax error inside the list leaves an
+        # ERROR node as one more part (`[!-z "$X" ] || [ ... ]; then`), or swallows one
         for i, part in enumerate(parts):
             after = ops[i] if i < len(ops) else None
-            before = ops[i - 1] if i > 0 else None
-            guarded = ctx.guarded or (after == "||" and _is_guard(parts[i + 1], self))
+            before = ops[i - 1] if 0 < i <= len(ops) else None
+            guarded = ctx.guarded or (after == "||" and i + 1 < len(parts) and _is_guard(parts[i + 1], self))
             sub = ctx.but(tested=ctx.tested or after is not None, guarded=guarded, conditional=ctx.conditional or before is not None)
             self.visit(part, sub)
 
@@ -712,19 +732,22 @@ class _BashReader:
         self._children(node, ctx)
 
     def _flatten(self, node, out: list[Word]) -> None:
-        """Operands and operators of a test expression, in source order."""
-        if node.type in ("binary_expression", "unary_expression", "parenthesized_expression", "ternary_expression") or (
-            not node.is_named and node.child_count == 0 and node.type not in ('"', "'")
-        ):
-            if node.child_count == 0:
-                out.append(self.word(node))
-                return
-            for child in node.children:
-                self._flatten(child, out)
-            return
-        if node.type == "comment":
-            return
-        out.append(self.word(node))
+        """Operands and operators of a test expression, in source order (a stack, not a
+        recursion: ``[[ ((((...)))) ]]`` may nest as deep as the text allows)."""
+        stack = [node]
+        while stack:
+            node = stack.pop()
+            if node.type in ("binary_expression", "unary_expression", "parenthesized_expression", "ternary_expression") or (
+                not node.is_named and node.child_count == 0 and node.type not in ('"', "'")
+            ):
+                if node.child_count == 0:
+                    out.append(self.word(node))
+                else:
+                    stack.extend(reversed(node.children))
+                continue
+            if node.type == "comment":
+                continue
+            out.append(self.word(node))
 
     def _add_test(self, kind: str, node, words, ctx: _Context) -> None:
         self.program.tests.append(
@@ -1057,6 +1080,16 @@ class _PwshReader(_BashReader):
         self.visit(root, _Context())
 
     def visit(self, node, ctx: _Context) -> None:
+        if self.depth >= MAX_DEPTH:
+            self.program.errors += 1  # too deep to read: skipped, counted
+            return
+        self.depth += 1
+        try:
+            self._visit(node, ctx)
+        finally:
+            self.depth -= 1
+
+    def _visit(self, node, ctx: _Context) -> None:
         kind = node.type
         if kind == "ERROR":
             self.program.errors += 1

@@ -349,12 +349,34 @@ def _compose_raw(text: str) -> list:
         known = any(m in str(c_error) for m in _C_ONLY_ERRORS)
         if len(text) > (_PURE_FALLBACK_MAX_CHARS * 4 if known else _PURE_FALLBACK_MAX_CHARS):
             raise _error_from_marked(c_error) from None
+        # The pure scanner re-checks every open flow level on each token (quadratic in the
+        # nesting): a broken file nested past MAX_DEPTH took seconds there, only to be
+        # rejected anyway (as too deep) had it parsed.
+        if _flow_depth(text) > MAX_DEPTH:
+            raise _error_from_marked(c_error) from None
         try:
             return _compose_pure(text)
         except RecursionError:
             raise YamlError(f"nesting deeper than {MAX_DEPTH} levels") from None
         except Exception:
             raise _error_from_marked(c_error) from None
+
+
+_FLOW_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _flow_depth(text: str) -> int:
+    """The deepest nesting of flow brackets, counted without parsing (quotes and comments
+    are not skipped: an upper bound for text whose quoted brackets balance)."""
+    depth = deepest = 0
+    for m in _FLOW_BRACKET.finditer(text):
+        if m.group() in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        elif depth:
+            depth -= 1
+    return deepest
 
 
 def _compose_c(text: str) -> list:

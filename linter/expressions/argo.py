@@ -391,4 +391,14 @@ def _number(text: str):
 
 def placeholders(text: str) -> list[tuple[int, int]]:
     """Offsets of the Argo placeholders (``{{args.x}}``) in a condition."""
-    return [(m.start(), m.end()) for m in _PLACEHOLDER.finditer(text)]
+    # str.find, not _PLACEHOLDER.finditer: the regex rescans the rest of the text for
+    # every '{{' never closed (quadratic); once one '{{' has no '}}' after it, none has
+    spans = []
+    pos = text.find("{{")
+    while pos != -1:
+        close = text.find("}}", pos + 2)
+        if close == -1:
+            break
+        spans.append((pos, close + 2))
+        pos = text.find("{{", close + 2)
+    return spans
