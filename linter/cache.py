@@ -9,12 +9,20 @@ Location: ``$PIPELINT_CACHE_DIR``, else ``$XDG_CACHE_HOME/pipelint``, else
 every failure to read or write it is silent and the work is simply done again.
 Entries are content-addressed (the key is a digest of every input), so a stale entry
 is never read; nothing is ever invalidated in place.
+
+Entries are signed (HMAC-SHA256) with a key kept apart from the cache, in
+``$XDG_CONFIG_HOME/pipelint/cache.key`` (else ``~/.config/pipelint/cache.key``), created
+on first use. A cache folder restored from elsewhere (a CI cache saved by another
+branch) or edited by someone else holds entries this key did not sign: they are ignored
+and rebuilt, never run (a schema checker is code) or believed (a result entry).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
+import secrets
 import tempfile
 from pathlib import Path
 
@@ -40,13 +48,63 @@ def digest(*parts: bytes | str) -> str:
     return h.hexdigest()
 
 
+_KEY: list[bytes] = []
+
+
+def signing_key() -> bytes:
+    """This user's cache key (see the module docstring); a key of this process only
+    when none can be kept (entries then live for one run)."""
+    if not _KEY:
+        _KEY.append(_read_or_create_key())
+    return _KEY[0]
+
+
+def _read_or_create_key() -> bytes:
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    path = os.path.join(base, "pipelint", "cache.key")
+    for _ in range(2):
+        try:
+            with open(path, "rb") as fh:
+                key = fh.read()
+            if len(key) >= 32:
+                return key
+            return secrets.token_bytes(32)  # a damaged key file: trust nothing this run
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return secrets.token_bytes(32)
+        try:
+            os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(secrets.token_bytes(32))
+        except FileExistsError:
+            continue  # another run made it first: read theirs
+        except OSError:
+            return secrets.token_bytes(32)
+    return secrets.token_bytes(32)
+
+
+def sign(data: bytes) -> bytes:
+    return hmac.new(signing_key(), data, hashlib.sha256).hexdigest().encode("ascii")
+
+
+def signed(raw: bytes) -> bytes | None:
+    """The payload of ``signature + newline + payload`` if this user's key signed it."""
+    signature, newline, payload = raw.partition(b"\n")
+    if newline and hmac.compare_digest(signature, sign(payload)):
+        return payload
+    return None
+
+
 def load(namespace: str, key: str) -> bytes | None:
-    """The bytes stored under ``key``, or None (absent, unreadable or caching off)."""
+    """The bytes stored under ``key``, or None (absent, unreadable, not signed by this
+    user's key, or caching off)."""
     folder = directory()
     if folder is None:
         return None
     try:
-        return (folder / namespace / key).read_bytes()
+        return signed((folder / namespace / key).read_bytes())
     except OSError:
         return None
 
@@ -63,7 +121,7 @@ def store(namespace: str, key: str, data: bytes) -> None:
         fd, tmp = tempfile.mkstemp(dir=target, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as out:
-                out.write(data)
+                out.write(sign(data) + b"\n" + data)
             os.replace(tmp, target / key)
         except BaseException:
             try:

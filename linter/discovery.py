@@ -173,7 +173,8 @@ def collect(
                 notices.append(VerboseNotice(f"skipped {rel}: not a kind of file pipelint reads"))
         else:
             if notices is not None:
-                notices.append(f"skipped {p}: no such file or directory")
+                what = "not a regular file" if os.path.lexists(p) else "no such file or directory"
+                notices.append(f"skipped {p}: {what}")
             found = []
         for c in found:
             if c.abspath not in seen:

@@ -84,8 +84,7 @@ def read_file(
         else:
             known = loaded.recall(candidate.abspath, st)  # composed already as an include/template
         if known is None and (overlay is None or candidate.abspath not in overlay):
-            with open(candidate.abspath, "rb") as fh:
-                data = fh.read()
+            data = loaded.read_bytes(candidate.abspath)
     except FileNotFoundError:
         notices.append(f"skipped {path}: the file vanished while pipelint ran")
         return None
@@ -293,8 +292,7 @@ def _digests(unit, settings: Settings) -> dict[str, str]:
             if st.st_size > settings.max_file_size:
                 out[c.abspath] = f"size:{st.st_size}"  # skipped unread: its size decides
                 continue
-            with open(c.abspath, "rb") as fh:
-                out[c.abspath] = loaded.digest(fh.read())
+            out[c.abspath] = loaded.digest(loaded.read_bytes(c.abspath))
         except OSError as exc:
             out[c.abspath] = f"error:{exc.errno}"
     return out
@@ -437,8 +435,7 @@ def _read_within_budget(candidate, settings, cwd, notices, templates, overlay) -
         path = display_path(candidate.abspath, cwd)
         parsed = ParsedFile(SourceFile(path, candidate.abspath, ""), candidate.kind.name, candidate.kind.platform, explicit=candidate.explicit)
         try:
-            with open(candidate.abspath, "rb") as fh:
-                parsed.file.text = fh.read(settings.max_file_size).decode("utf-8", "replace").removeprefix("\ufeff")
+            parsed.file.text = loaded.read_bytes(candidate.abspath, settings.max_file_size).decode("utf-8", "replace").removeprefix("\ufeff")
         except OSError:
             pass
         parsed.problems.append(LoadProblem(parsed.file, f"too complex: reading it took {exc} (max-file-seconds); it was not checked"))

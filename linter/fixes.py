@@ -25,6 +25,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .diagnostics import Applicability, Diagnostic, Edit
+from .loaded import read_bytes
 
 MAX_PASSES = 10
 _BOM = b"\xef\xbb\xbf"
@@ -231,9 +232,13 @@ def write(changes) -> list[str]:
     """Write each change atomically; the problems (one line each) of files left alone."""
     problems: list[str] = []
     for change in changes.values():
+        if os.path.islink(change.abspath):
+            # replacing it would turn the link into a copy; writing through it could reach
+            # outside the project: the target is fixed when it is linted itself
+            problems.append(f"{change.path}: is a symbolic link; not fixed (fix the file it points to)")
+            continue
         try:
-            with open(change.abspath, "rb") as fh:
-                data = fh.read()
+            data = read_bytes(change.abspath)
             st = os.stat(change.abspath)
         except FileNotFoundError:
             problems.append(f"{change.path}: the file vanished; not fixed")

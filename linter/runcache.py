@@ -12,9 +12,10 @@ with their content digests when the unit is linted, and checked before the entry
 
 A warm run reads and digests each file, reads one small entry per unit and parses no
 YAML. Entries are JSON, never pickle: nothing in the cache can run code. Each is signed
-with a key kept in the user's cache folder (``~/.cache/pipelint/results.key``), outside the
-project, so an entry that a repository ships or someone edits is ignored and rewritten,
-never trusted: a crafted entry cannot hide a finding. Units that hit an internal error are
+with the user's cache key, kept outside both the project and the cache folders (see
+:mod:`pipelint.cache`), so an entry that a repository ships, that a CI cache restores
+from another branch, or that someone edits is ignored and rewritten, never trusted: a
+crafted entry cannot hide a finding. Units that hit an internal error are
 never stored. Every failure to read or write the cache is silent: it only saves time.
 
 The default folder is ``.pipelint_cache`` in the project root (the folder of the config
@@ -29,10 +30,8 @@ import bisect
 import dataclasses
 import functools
 import hashlib
-import hmac
 import json
 import os
-import secrets
 import sys
 import tempfile
 
@@ -137,9 +136,8 @@ def unit_key(base: str, unit, digests: dict[str, str], listing: Listing) -> str:
 
 
 class ResultCache:
-    def __init__(self, directory: str, secret: bytes):
+    def __init__(self, directory: str):
         self.directory = directory
-        self._secret = secret
 
     @classmethod
     def open(cls, directory: str | None, project_root: str, notices: list) -> ResultCache | None:
@@ -163,7 +161,7 @@ class ResultCache:
         except OSError as exc:
             notices.append(f"not using the cache: cannot create {directory}: {exc.strerror or exc}")
             return None
-        return cls(directory, _secret())
+        return cls(directory)
 
     def _path(self, key: str) -> str:
         return os.path.join(self.directory, "v1", key[:2], key + ".json")
@@ -174,8 +172,8 @@ class ResultCache:
         try:
             with open(self._path(key), "rb") as fh:
                 raw = fh.read()
-            signature, _, body = raw.partition(b"\n")
-            if not hmac.compare_digest(signature, self._sign(body)):
+            body = user_cache.signed(raw)
+            if body is None:
                 return None
             data = json.loads(body)
             if data.get("format") != FORMAT or data.get("key") != key:
@@ -204,7 +202,7 @@ class ResultCache:
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
             try:
                 with os.fdopen(fd, "wb") as out:
-                    out.write(self._sign(body) + b"\n" + body)
+                    out.write(user_cache.sign(body) + b"\n" + body)
                 os.replace(tmp, path)  # replaces a link itself, never its target
             except BaseException:
                 try:
@@ -215,49 +213,12 @@ class ResultCache:
         except (OSError, ValueError, TypeError):
             pass
 
-    def _sign(self, body: bytes) -> bytes:
-        return hmac.new(self._secret, body, hashlib.sha256).hexdigest().encode("ascii")
-
-
-def _secret() -> bytes:
-    """This user's signing key (created on first use); a key of this process only when
-    it cannot be kept (entries then live for one run)."""
-    folder = user_cache.directory()
-    if folder is not None:
-        path = os.path.join(str(folder), "results.key")
-        try:
-            with open(path, "rb") as fh:
-                key = fh.read()
-            if len(key) >= 32:
-                return key
-        except OSError:
-            pass
-        key = secrets.token_bytes(32)
-        try:
-            os.makedirs(str(folder), exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(key)
-            return key
-        except FileExistsError:  # another run made it first
-            try:
-                with open(path, "rb") as fh:
-                    stored = fh.read()
-                if len(stored) >= 32:
-                    return stored
-            except OSError:
-                pass
-        except OSError:
-            pass
-    return secrets.token_bytes(32)
-
 
 def _digest_of(abspath: str) -> str | None:
-    from .loaded import digest
+    from .loaded import digest, read_bytes
 
     try:
-        with open(abspath, "rb") as fh:
-            return digest(fh.read())
+        return digest(read_bytes(abspath))
     except OSError:
         return None
 

@@ -368,11 +368,22 @@ def available() -> bool:
         return False
 
 
-@functools.lru_cache(maxsize=8192)
+#: Scripts longer than this are parsed each time they are asked for, not kept: a cache of
+#: 8,192 entries keyed by whole texts must not grow with the largest inputs.
+CACHED_MAX_CHARS = 65536
+
+
 def parse(text: str, language: str = "shell", platform: str = "") -> Program:
     """The program of one script. ``language``: ``"shell"`` (bash/sh) or ``"pwsh"``;
     ``platform``: ``"github"``, ``"gitlab"``, ``"azure"`` (whose placeholders to mask).
-    Never raises on bad input: what does not parse is skipped and counted."""
+    Never raises on bad input: what does not parse is skipped and counted. Results are
+    cached by text (templates repeat the same scripts)."""
+    if len(text) > CACHED_MAX_CHARS:
+        return _parse(text, language, platform)
+    return _parse_cached(text, language, platform)
+
+
+def _parse(text: str, language: str, platform: str) -> Program:
     program = Program(text, language)
     masked, spans = _mask(text, platform)
     data = masked.encode("utf-8", "surrogatepass")
@@ -395,6 +406,10 @@ def parse(text: str, language: str = "shell", platform: str = "") -> Program:
         return program
     program.commands.sort(key=lambda c: c.start)
     return program
+
+
+_parse_cached = functools.lru_cache(maxsize=8192)(_parse)
+parse.cache_clear = _parse_cached.cache_clear  # type: ignore[attr-defined]
 
 
 def _byte_to_char(text: str):

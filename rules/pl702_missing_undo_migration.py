@@ -52,6 +52,8 @@ class MissingUndoMigration(Rule):
             return
         if migration.direction not in (FORWARD, BOTH) or not migration.has(FORWARD):
             return
+        if migration.direction == FORWARD and not migration.statements:
+            return  # an empty (or comment-only) script changes nothing: nothing to undo
         if index(ctx.project).undo_of(migration) is not None:
             return
         if migration.direction == FORWARD and getattr(ctx.file, "explicit", False):

@@ -22,6 +22,7 @@ CORPUS = REPO.parent / "shared" / "corpus"
 # subprocesses included, and removes it at the end.
 _TEST_CACHE = tempfile.mkdtemp(prefix="pipelint-test-cache-")
 os.environ["PIPELINT_CACHE_DIR"] = _TEST_CACHE
+os.environ["XDG_CONFIG_HOME"] = os.path.join(_TEST_CACHE, "config")  # the cache signing key
 os.environ.pop("PIPELINT_NO_CACHE", None)
 
 

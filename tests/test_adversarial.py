@@ -6,7 +6,6 @@ Allowed outcomes: findings, PL001, a skip notice. Never a hang, never a tracebac
 
 from __future__ import annotations
 
-import builtins
 import json
 import os
 import stat
@@ -16,7 +15,7 @@ import time
 import pytest
 
 from conftest import WORKFLOW_WITH_FLAG, findings, run_cli, run_lint, test_registry, write_tree
-from pipelint import discovery, engine
+from pipelint import discovery, loaded
 from pipelint.config import Settings
 
 WFD = ".github/workflows"
@@ -129,16 +128,16 @@ def test_huge_text_kinds_are_skipped_like_yaml(tmp_path, rel):
 
 
 def _deny(monkeypatch, denied: str) -> None:
-    """Make the ``open`` that pipelint.engine uses refuse ``denied`` (running as root,
-    chmod 000 does not stop reads)."""
-    real_open = builtins.open
+    """Make the reader every file goes through (``loaded.read_bytes``) refuse ``denied``
+    (running as root, chmod 000 does not stop reads)."""
+    real_read = loaded.read_bytes
 
-    def fake_open(file, *args, **kwargs):
-        if os.fspath(file) == denied:
-            raise PermissionError(13, "Permission denied", os.fspath(file))
-        return real_open(file, *args, **kwargs)
+    def fake_read(abspath, *args, **kwargs):
+        if os.fspath(abspath) == denied:
+            raise PermissionError(13, "Permission denied", os.fspath(abspath))
+        return real_read(abspath, *args, **kwargs)
 
-    monkeypatch.setattr(engine, "open", fake_open, raising=False)
+    monkeypatch.setattr(loaded, "read_bytes", fake_read)
 
 
 @pytest.mark.parametrize("rel", [f"{WFD}/secret.yml", "Dockerfile", "db/migrations/V2__secret.sql", ".gitlab-ci.yml"])
@@ -273,6 +272,7 @@ def test_a_fifo_named_like_a_workflow_does_not_hang(tmp_path, capsys, monkeypatc
     assert code == 1
     assert out.startswith(f"{WFD}/ci.yml:8:19: PL901")
     assert "Traceback" not in out + err
+    assert f"pipelint: skipped {WFD}/x.yml: not a regular file\n" in err
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero") or not hasattr(os, "symlink"), reason="no /dev/zero")
@@ -288,6 +288,7 @@ def test_dev_zero_linked_as_a_workflow_is_not_followed(tmp_path, capsys, monkeyp
     code, out, err = _in_thread(lambda: run_cli([f"{WFD}/zero.yml", "Dockerfile"], capsys, test_registry(), monkeypatch), 20)
     assert code == 0
     assert "Traceback" not in out + err
+    assert err == f"pipelint: skipped {WFD}/zero.yml: not a regular file\npipelint: skipped Dockerfile: not a regular file\n"
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks")
@@ -311,11 +312,6 @@ def test_empty_and_whitespace_only_files_of_every_kind(tmp_path):
         assert all(d.line >= 1 and d.column >= 1 for d in result.diagnostics)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine.read_file opens whatever the path holds when it reads it: a FIFO put there after "
-    "discovery blocks open() until a writer comes (check S_ISREG on an fstat of an O_NONBLOCK descriptor)",
-)
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs")
 def test_a_file_swapped_for_a_fifo_during_the_run_does_not_hang(tmp_path, monkeypatch):
     write_tree(tmp_path, {f"{WFD}/a.yml": WORKFLOW_WITH_FLAG, f"{WFD}/b.yml": WORKFLOW_WITH_FLAG})

@@ -5,6 +5,7 @@ whole, it is the reference for "the same findings whatever --jobs and the cache 
 
 from __future__ import annotations
 
+import hmac
 import json
 import os
 import time
@@ -197,7 +198,7 @@ def test_forged_corrupt_and_foreign_entries_are_ignored_and_rewritten(tmp_path):
         b"not json at all",
         b"\x80\x81\x82",
         signature + b"\n" + forged,  # a crafted entry with a stolen signature
-        runcache.hmac.new(b"someone else's key" * 2, forged, "sha256").hexdigest().encode() + b"\n" + forged,
+        hmac.new(b"someone else's key" * 2, forged, "sha256").hexdigest().encode() + b"\n" + forged,
         b"",
     ):
         with open(entry, "wb") as fh:
