@@ -297,7 +297,9 @@ class AnalysisIndex:
             return Lookup(unknown=True)
         table = self.cluster if ref.cluster_scope else self.namespaced
         names = self._variants(ref.name, repo)
-        found = [t for n in names for t in table.get(n, ())]
+        # the name as written first, then its Kustomize variants in a fixed order (a set's
+        # order changes with the hash seed: the template found must not)
+        found = [t for n in [ref.name, *sorted(names - {ref.name})] for t in table.get(n, ())]
         if len(repo.prefixes) > 1 or len(repo.suffixes) > 1:
             # a template renamed by Kustomize matches a reference written before the rename
             found += [t for n, ts in table.items() if n not in names and names & self._variants(n, repo) for t in ts]

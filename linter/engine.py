@@ -339,9 +339,23 @@ def _run_units(parts, todo, settings, registry, cwd, overlay, jobs, record, keep
     with budget.clock():
         for i in todo:
             outcome = _lint_unit(parts[i], settings, registry, cwd, overlay, record, keep_model)
-            if not keep_model and len(parts[i].candidates) > 20:
-                gc.collect()  # the unit's model is gone: free the cycles it left, keep memory flat
+            if not keep_model:
+                _reclaim()
             yield i, outcome
+
+
+#: Tracked objects allocated since the last collection that make one worthwhile.
+RECLAIM_AFTER = 200_000
+
+
+def _reclaim(force: bool = False) -> None:
+    """Free the cycles a finished unit's model left (job <-> pipeline back references)
+    while the collector is paused, so memory stays bounded by the largest unit. What
+    survives is frozen: later collections scan only what is new (a full collection of
+    the parse caches took 0.2 s, each time)."""
+    if force or gc.get_count()[0] > RECLAIM_AFTER:
+        gc.collect()
+        gc.freeze()
 
 
 def _can_fork() -> bool:
@@ -383,8 +397,7 @@ def _work_on(i: int) -> UnitOutcome:
     except Exception as exc:
         return UnitOutcome([], [], 0, errors=[InternalError("engine", parts[i].label, f"{type(exc).__name__}: {exc}", traceback.format_exc())])
     finally:
-        if len(parts[i].candidates) > 20:
-            gc.collect()  # the unit's model is gone; free what cycles it left
+        _reclaim()
 
 
 # ------------------------------------------------------------------ one unit

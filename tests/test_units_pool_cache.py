@@ -282,3 +282,23 @@ def test_a_rule_that_takes_too_long_on_a_file_becomes_pl001(tmp_path):
     assert pl001 == [
         (".github/workflows/slow.yml", 1, 1, "cannot read this file: too complex: checking it took over the 0.3-second budget (max-file-seconds; stopped in PL998)")
     ]
+
+
+def test_output_does_not_depend_on_the_hash_seed_or_the_workers(tmp_path):
+    """Sets of strings iterate in an order that changes with PYTHONHASHSEED: no finding
+    may depend on it (PL308 once named another Rollout from run to run)."""
+    import subprocess
+    import sys
+
+    outputs = set()
+    for seed, jobs in (("1", "1"), ("2", "2"), ("3", "1")):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        proc = subprocess.run(
+            [sys.executable, "-m", "pipelint", "--no-cache", "--jobs", jobs, "--format", "json", "--exit-zero", "-q", str(FIXTURES)],
+            capture_output=True,
+            env=env,
+            timeout=600,
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        outputs.add(proc.stdout)
+    assert len(outputs) == 1
