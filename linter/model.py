@@ -432,6 +432,7 @@ class Project:
     _graph: object = None
     _by_repository: dict | None = None
     _included: frozenset | None = None
+    _by_path: tuple | None = None
 
     @property
     def pipelines(self) -> Iterator[Pipeline]:
@@ -487,10 +488,13 @@ class Project:
         return self._by_repository.get((platform, root), [])
 
     def file_by_path(self, path: str) -> ParsedFile | None:
-        for f in self.files:
-            if f.file.path == path:
-                return f
-        return None
+        index = self._by_path
+        if index is None or index[0] != len(self.files):  # (re)built when files were added
+            table: dict = {}
+            for f in self.files:
+                table.setdefault(f.file.path, f)
+            index = self._by_path = (len(self.files), table)
+        return index[1].get(path)
 
     def included_elsewhere(self, pipeline: Pipeline) -> bool:
         """Another pipeline reads this pipeline's file as an include or a template
