@@ -98,19 +98,19 @@ def walk(
         if real in visited:
             return
         visited.add(real)
-        gitignore = os.path.join(folder, ".gitignore")
         pushed = False
-        if os.path.isfile(gitignore):
-            lines = _read_ignore(gitignore)
-            if lines:
-                ignores.layers.append((folder, _spec(lines)))
-                pushed = True
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
             if notices is not None:
                 notices.append(f"skipped {folder}: {exc.strerror or exc}")
             entries = []
+        gitignore = next((e for e in entries if e.name == ".gitignore"), None)
+        if gitignore is not None and gitignore.is_file():
+            lines = _read_ignore(gitignore.path)
+            if lines:
+                ignores.layers.append((folder, _spec(lines)))
+                pushed = True
         if listing is not None:
             listing.extend(e.path for e in entries)
         for entry in entries:
