@@ -272,30 +272,16 @@ def _lint(paths, settings, registry, cwd, overlay, jobs, cache, keep_model) -> L
         base = runcache.run_key(settings, enabled_rules(registry, settings), cwd)
         names = runcache.Listing(listing or [])
         for i, unit in enumerate(parts):
-            digests = _digests(unit, settings)
+            digests = {c.abspath: cache.digest_of(c.abspath, settings.max_file_size) for c in unit.candidates}
             keys[i] = runcache.unit_key(base, unit, digests, names)
             outcomes[i] = cache.load(keys[i])
+        cache.save_digests()
     todo = [i for i, o in enumerate(outcomes) if o is None]
     for i, outcome in _run_units(parts, todo, settings, registry, cwd, overlay, jobs, record=cache is not None, keep_model=keep_model):
         outcomes[i] = outcome
         if i in keys:
             cache.store(keys[i], outcome)
     return _merge(outcomes, notices, cwd, registry, settings, keep_model)
-
-
-def _digests(unit, settings: Settings) -> dict[str, str]:
-    """Content digests of a unit's files (what the cache keys them by)."""
-    out = {}
-    for c in unit.candidates:
-        try:
-            st = os.stat(c.abspath)
-            if st.st_size > settings.max_file_size:
-                out[c.abspath] = f"size:{st.st_size}"  # skipped unread: its size decides
-                continue
-            out[c.abspath] = loaded.digest(loaded.read_bytes(c.abspath))
-        except OSError as exc:
-            out[c.abspath] = f"error:{exc.errno}"
-    return out
 
 
 def _merge(outcomes, notices, cwd, registry, settings, keep_model) -> LintResult:

@@ -34,6 +34,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 
 from . import cache as user_cache
 from .diagnostics import Applicability, Diagnostic, Edit, Fix, Position, Related, Severity, Span, Suppression
@@ -138,6 +139,8 @@ def unit_key(base: str, unit, digests: dict[str, str], listing: Listing) -> str:
 class ResultCache:
     def __init__(self, directory: str):
         self.directory = directory
+        self._stats: dict | None = None  # abspath -> [size, mtime_ns, ctime_ns, ino, digest]
+        self._stats_changed = False
 
     @classmethod
     def open(cls, directory: str | None, project_root: str, notices: list) -> ResultCache | None:
@@ -162,6 +165,55 @@ class ResultCache:
             notices.append(f"not using the cache: cannot create {directory}: {exc.strerror or exc}")
             return None
         return cls(directory)
+
+    # ------------------------------------------------------- content digests
+
+    #: A digest is reused only for a file last changed this long before it was taken
+    #: (a write in the same clock tick as the digest must not go unseen).
+    RACY_NS = 2_000_000_000
+
+    def digest_of(self, abspath: str, max_bytes: int) -> str:
+        """The file's content digest (what keys are made of). Reading and hashing every
+        file is most of a warm run, so the digest of a file whose size, times and inode
+        have not changed since it was taken is reused from a signed index."""
+        from .loaded import digest, read_bytes
+
+        if self._stats is None:
+            self._stats = self._load_stats()
+        try:
+            st = os.stat(abspath)
+            if st.st_size > max_bytes:
+                return f"size:{st.st_size}"  # skipped unread: its size decides
+            stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+            known = self._stats.get(abspath)
+            if known is not None and known[:4] == stamp:
+                return known[4]
+            taken = time.time_ns()
+            value = digest(read_bytes(abspath))
+        except OSError as exc:
+            return f"error:{exc.errno}"
+        if taken - max(st.st_mtime_ns, st.st_ctime_ns) > self.RACY_NS:
+            self._stats[abspath] = stamp + [value]
+            self._stats_changed = True
+        return value
+
+    def _stats_path(self) -> str:
+        return os.path.join(self.directory, "v1", "digests.json")
+
+    def _load_stats(self) -> dict:
+        try:
+            with open(self._stats_path(), "rb") as fh:
+                body = user_cache.signed(fh.read())
+            data = json.loads(body) if body is not None else {}
+            return data if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            return {}
+
+    def save_digests(self) -> None:
+        if self._stats_changed and self._stats is not None:
+            body = json.dumps(self._stats, separators=(",", ":")).encode("utf-8", "surrogatepass")
+            self._write(self._stats_path(), body)
+            self._stats_changed = False
 
     def _path(self, key: str) -> str:
         return os.path.join(self.directory, "v1", key[:2], key + ".json")
@@ -194,11 +246,17 @@ class ResultCache:
                 ensure_ascii=False,
                 separators=(",", ":"),
             ).encode("utf-8", "surrogatepass")
-            path = self._path(key)
+        except (ValueError, TypeError):
+            return
+        self._write(self._path(key), body)
+
+    def _write(self, path: str, body: bytes) -> None:
+        """Signed, atomically (temporary file + rename), never through a link."""
+        try:
             folder = os.path.dirname(path)
             os.makedirs(folder, exist_ok=True)
             if os.path.islink(folder) or os.path.islink(os.path.dirname(folder)):
-                return  # never write through a link
+                return
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
             try:
                 with os.fdopen(fd, "wb") as out:
@@ -210,7 +268,7 @@ class ResultCache:
                 except OSError:
                     pass
                 raise
-        except (OSError, ValueError, TypeError):
+        except OSError:
             pass
 
 

@@ -302,3 +302,25 @@ def test_output_does_not_depend_on_the_hash_seed_or_the_workers(tmp_path):
         assert proc.returncode == 0, proc.stderr[-2000:]
         outputs.add(proc.stdout)
     assert len(outputs) == 1
+
+
+def test_digests_are_reused_only_for_files_that_did_not_change(tmp_path, monkeypatch):
+    repo = write_tree(tmp_path / "repo", {"Dockerfile": "FROM python:3.12\nCOPY . .\nRUN pip install -r requirements.txt\n"})
+    monkeypatch.setattr(runcache.ResultCache, "RACY_NS", -(10**18))  # files here are seconds old
+    cache = runcache.ResultCache.open(None, str(tmp_path), [])
+    first = _shape(_lint(repo, cwd=tmp_path, cache=cache))
+    reads = []
+    real = loaded.read_bytes
+    monkeypatch.setattr(loaded, "read_bytes", lambda path, *a: reads.append(path) or real(path, *a))
+    cache = runcache.ResultCache.open(None, str(tmp_path), [])  # a new run: the index from disk
+    assert _shape(_lint(repo, cwd=tmp_path, cache=cache)) == first
+    assert reads == []  # nothing read: digest and result both reused
+    # same size, same modification time put back: the change time still tells
+    dockerfile = repo / "Dockerfile"
+    st = dockerfile.stat()
+    dockerfile.write_text("FROM python:3.13\nCOPY . .\nRUN pip install -r requirements.txt\n")
+    os.utime(dockerfile, ns=(st.st_atime_ns, st.st_mtime_ns))
+    cache = runcache.ResultCache.open(None, str(tmp_path), [])
+    changed = _shape(_lint(repo, cwd=tmp_path, cache=cache))
+    assert str(dockerfile) in reads
+    assert changed == _shape(_lint(repo, cwd=tmp_path))
