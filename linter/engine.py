@@ -263,7 +263,7 @@ def _lint(paths, settings, registry, cwd, overlay, jobs, cache, keep_model) -> L
     others: dict[str, str] = {}
     listing: list[str] | None = [] if cache is not None else None
     candidates = discovery.collect(paths, settings.exclude, notices, settings.base_dir, others, listing)
-    parts = units.split(candidates, others)
+    parts = units.split(candidates, others, listing, [p for p in paths if os.path.isdir(p)])
     outcomes: list[UnitOutcome | None] = [None] * len(parts)
     keys: dict[int, str] = {}
     if cache is not None:

@@ -48,10 +48,19 @@ class Unit:
 
 
 class _Roots:
-    """Nearest marked folder of a path, memoised per folder."""
+    """Nearest marked folder of a path, memoised per folder. ``listed`` (every path the
+    walk saw) and ``walked`` (the folders walked) answer "does F/.git exist" for folders
+    inside the walk without a system call; folders above it are asked the file system."""
 
-    def __init__(self):
+    def __init__(self, listed: set[str] | None = None, walked: frozenset[str] = frozenset()):
         self._memo: dict[str, str | None] = {}
+        self._listed = listed
+        self._walked = walked
+
+    def _marked(self, folder: str) -> bool:
+        if self._listed is not None and (folder in self._walked or folder in self._listed):
+            return any(os.path.join(folder, m) in self._listed for m in MARKERS)
+        return any(os.path.lexists(os.path.join(folder, m)) for m in MARKERS)
 
     def of(self, abspath: str) -> str | None:
         folder = os.path.dirname(abspath)
@@ -62,7 +71,7 @@ class _Roots:
                 found = self._memo[folder]
                 break
             trail.append(folder)
-            if any(os.path.lexists(os.path.join(folder, m)) for m in MARKERS):
+            if self._marked(folder):
                 found = folder
                 break
             parent = os.path.dirname(folder)
@@ -77,6 +86,8 @@ class _Roots:
 def family_of(candidate: Candidate) -> str:
     """The family of every kind the candidate may turn out to be (a weak path match may
     fall through to later kinds: a YAML file under ``ci/`` is a pipeline or a manifest)."""
+    if candidate.kind.name not in ("dockerfile", "migration"):
+        return "yaml"  # YAML kinds fall through to YAML kinds only
     kinds = [candidate.kind] + classify.later_kinds(candidate.kind, candidate.abspath)
     names = {k.name for k in kinds}
     if names == {"dockerfile"}:
@@ -86,9 +97,10 @@ def family_of(candidate: Candidate) -> str:
     return "yaml"
 
 
-def split(candidates: list[Candidate], others: dict[str, str]) -> list[Unit]:
-    """The units of a run, in the order of their first file in ``candidates``."""
-    roots = _Roots()
+def split(candidates: list[Candidate], others: dict[str, str], listing: list[str] | None = None, walked=()) -> list[Unit]:
+    """The units of a run, in the order of their first file in ``candidates``.
+    ``listing``/``walked``: what the discovery walk saw, and the folders it walked."""
+    roots = _Roots(set(listing), frozenset(os.path.abspath(w) for w in walked)) if listing is not None else _Roots()
     units: dict[tuple, Unit] = {}
     for c in candidates:
         family = family_of(c)
