@@ -267,11 +267,8 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def _tree_memory(root: int, skip_root: bool, with_pss: bool) -> tuple[int, int]:
-    """Summed RSS and (when ``with_pss``) PSS, in bytes, of ``root``'s process tree now.
-    RSS comes from /proc/PID/statm (cheap); PSS from /proc/PID/smaps_rollup, which walks
-    the page tables (milliseconds for a large process), so callers ask for it rarely."""
-    rss = pss = 0
+def _tree(root: int, skip_root: bool):
+    """The pids of ``root``'s process tree now (``root`` itself unless ``skip_root``)."""
     todo, seen = [root], set()
     while todo:
         pid = todo.pop()
@@ -279,13 +276,28 @@ def _tree_memory(root: int, skip_root: bool, with_pss: bool) -> tuple[int, int]:
             continue
         seen.add(pid)
         todo.extend(_children(pid))
-        if skip_root and pid == root:
+        if not (skip_root and pid == root):
+            yield pid
+
+
+def _rss(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _tree_memory(root: int, skip_root: bool, with_pss: bool) -> tuple[int, int]:
+    """Summed RSS and (when ``with_pss``) PSS, in bytes, of ``root``'s process tree now.
+    RSS comes from /proc/PID/statm (cheap); PSS from /proc/PID/smaps_rollup, which walks
+    the page tables (milliseconds for a large process), so callers ask for it rarely."""
+    rss = pss = 0
+    for pid in _tree(root, skip_root):
+        one = _rss(pid)
+        if one is None:
             continue
-        try:
-            with open(f"/proc/{pid}/statm", encoding="ascii") as fh:
-                rss += int(fh.read().split()[1]) * _PAGE
-        except (OSError, ValueError, IndexError):
-            continue
+        rss += one
         if not with_pss:
             continue
         try:
@@ -301,21 +313,7 @@ def _tree_memory(root: int, skip_root: bool, with_pss: bool) -> tuple[int, int]:
 
 def _largest_rss(root: int, skip_root: bool) -> int:
     """RSS in bytes of the largest single process of ``root``'s tree now."""
-    best, todo, seen = 0, [root], set()
-    while todo:
-        pid = todo.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
-        todo.extend(_children(pid))
-        if skip_root and pid == root:
-            continue
-        try:
-            with open(f"/proc/{pid}/statm", encoding="ascii") as fh:
-                best = max(best, int(fh.read().split()[1]) * _PAGE)
-        except (OSError, ValueError, IndexError):
-            pass
-    return best
+    return max((_rss(pid) or 0 for pid in _tree(root, skip_root)), default=0)
 
 
 def _mem_available() -> int | None:
@@ -509,14 +507,21 @@ CLI_HEADER = (
 # --------------------------------------------------------------------------------------
 
 
-def _cli_mode(folder: Path, corpus_for_calibration: Path, repeat: int, timeout: float) -> int:
+def _cli_preamble(folder: Path, calibration_corpus: Path, repeat: int) -> str | None:
+    """Print the machine and the calibration line; the console script, or None (said)."""
     script = _console_script()
     _print_machine(folder)
-    line = _calibration_line(corpus_for_calibration, max(1, min(repeat, 3)))
+    line = _calibration_line(calibration_corpus, max(1, min(repeat, 3)))
     if line:
         print(line)
     if not script:
         print("pipelint console script not found next to sys.executable nor on PATH")
+    return script
+
+
+def _cli_mode(folder: Path, corpus_for_calibration: Path, repeat: int, timeout: float) -> int:
+    script = _cli_preamble(folder, corpus_for_calibration, repeat)
+    if not script:
         return 2
     flags = _cli_flags(script)
     files = _count_files(folder)
@@ -665,13 +670,8 @@ def _peer_row(group: str, tool: str, files: int, s: dict, pl: dict | None) -> st
 
 
 def _peers_mode(corpus: Path, venv: Path, install: bool, repeat: int, timeout: float, checkov_files: int) -> int:
-    script = _console_script()
-    _print_machine(corpus)
-    line = _calibration_line(corpus, max(1, min(repeat, 3)))
-    if line:
-        print(line)
+    script = _cli_preamble(corpus, corpus, repeat)
     if not script:
-        print("pipelint console script not found next to sys.executable nor on PATH")
         return 2
     if install:
         _install_peers(venv)
@@ -769,13 +769,8 @@ def _link_tree(src: Path, dst: Path) -> tuple[int, bool]:
 def _scale_mode(corpus: Path, factors: list[int], repeat: int, timeout: float) -> int:
     import tempfile
 
-    script = _console_script()
-    _print_machine(corpus)
-    line = _calibration_line(corpus, max(1, min(repeat, 3)))
-    if line:
-        print(line)
+    script = _cli_preamble(corpus, corpus, repeat)
     if not script:
-        print("pipelint console script not found next to sys.executable nor on PATH")
         return 2
     flags = _cli_flags(script)
     for note in _cli_notes(flags):

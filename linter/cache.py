@@ -115,14 +115,24 @@ def store(namespace: str, key: str, data: bytes) -> None:
     folder = directory()
     if folder is None:
         return
+    write_signed(str(folder / namespace / key), data)
+
+
+def write_signed(path: str, data: bytes) -> bool:
+    """Write ``signature + newline + data`` to ``path`` atomically (a temporary file
+    renamed into place: a concurrent reader sees the whole entry or none), creating the
+    folder; never through a linked folder, and a rename replaces a link, never its
+    target. False when it could not be written (a cache only saves time)."""
+    folder = os.path.dirname(path)
     try:
-        target = folder / namespace
-        target.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target, prefix=".tmp-")
+        os.makedirs(folder, exist_ok=True)
+        if os.path.islink(folder) or os.path.islink(os.path.dirname(folder)):
+            return False
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(sign(data) + b"\n" + data)
-            os.replace(tmp, target / key)
+            os.replace(tmp, path)
         except BaseException:
             try:
                 os.unlink(tmp)
@@ -130,4 +140,5 @@ def store(namespace: str, key: str, data: bytes) -> None:
                 pass
             raise
     except OSError:
-        pass
+        return False
+    return True

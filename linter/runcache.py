@@ -33,7 +33,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import time
 
 from . import cache as user_cache
@@ -251,25 +250,7 @@ class ResultCache:
         self._write(self._path(key), body)
 
     def _write(self, path: str, body: bytes) -> None:
-        """Signed, atomically (temporary file + rename), never through a link."""
-        try:
-            folder = os.path.dirname(path)
-            os.makedirs(folder, exist_ok=True)
-            if os.path.islink(folder) or os.path.islink(os.path.dirname(folder)):
-                return
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(user_cache.sign(body) + b"\n" + body)
-                os.replace(tmp, path)  # replaces a link itself, never its target
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
-        except OSError:
-            pass
+        user_cache.write_signed(path, body)
 
 
 def _digest_of(abspath: str) -> str | None:
