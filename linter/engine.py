@@ -219,9 +219,9 @@ def lint(
     (the API, the fix engine); without it each unit's model is dropped once its rules
     ran, so memory is bounded by the largest unit. Units linted in a worker or taken from
     the cache have no model: ``project`` is then None."""
-    # The model is a large graph of small objects that lives for the whole run and has
-    # (almost) no reference cycles: the cyclic collector would re-scan it again and again
-    # while files are read (measured: 4x the parse time on the corpus). Pause it.
+    # A unit's model is a large graph of small objects with few reference cycles: the
+    # cyclic collector would re-scan it again and again while files are read (measured:
+    # 4x the parse time on the corpus). Pause it; _reclaim() collects between units.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -245,7 +245,6 @@ class UnitOutcome:
     errors: list[InternalError] = field(default_factory=list)
     #: Files the unit's models read besides its own: abspath -> content digest.
     reads: dict = field(default_factory=dict)
-    cached: bool = False
     #: The unit's model, in the process that linted it only (never sent or stored).
     project: Project | None = None
 

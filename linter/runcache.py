@@ -334,5 +334,4 @@ def _outcome_from(data: dict):
         notices=[VerboseNotice(text) if verbose else str(text) for text, verbose in data["notices"]],
         files=int(data["files"]),
         templates=[str(t) for t in data["templates"]],
-        cached=True,
     )
