@@ -9,7 +9,7 @@ The engine clears the table at the start and end of every run: inside a run file
 taken to stay as they were; between runs nothing is trusted.
 
 While :data:`READS` is a dict, every file read through here is recorded in it with a
-digest of the bytes read (None: missing, not a regular file, too large): the result
+digest of its bytes (None: missing or not a regular file): the result
 cache checks them before it reuses a result that depended on those files.
 """
 
@@ -114,7 +114,8 @@ def load(abspath: str, max_bytes: int) -> Loaded | None:
         _record(abspath, None)
         return None
     if not stat.S_ISREG(st.st_mode) or st.st_size > max_bytes:
-        _record(abspath, None)
+        if READS is not None:  # what the cache will find there when it checks
+            _record(abspath, _digest_file(abspath))
         return None
     found = recall(abspath, st)
     if found is not None:
@@ -126,13 +127,14 @@ def load(abspath: str, max_bytes: int) -> Loaded | None:
     except OSError:
         _record(abspath, None)
         return None
-    _record(abspath, digest(data))
+    data_digest = digest(data) if READS is not None else None
+    _record(abspath, data_digest)
     try:
         text = decode(data)
         documents = load_documents(text)
     except (YamlError, ValueError, RecursionError):
         return None
-    return remember(abspath, st, text, documents, digest(data) if READS is not None else None)
+    return remember(abspath, st, text, documents, data_digest)
 
 
 _TEXTS: dict[tuple, tuple[str | None, str]] = {}
@@ -149,7 +151,8 @@ def load_text(abspath: str, max_bytes: int) -> str | None:
         _record(abspath, None)
         return None
     if not stat.S_ISREG(st.st_mode) or st.st_size > max_bytes:
-        _record(abspath, None)
+        if READS is not None:  # what the cache will find there when it checks
+            _record(abspath, _digest_file(abspath))
         return None
     key = _key(abspath, st)
     found = _TEXTS.get(key)
@@ -159,10 +162,11 @@ def load_text(abspath: str, max_bytes: int) -> str | None:
         except OSError:
             _record(abspath, None)
             return None
+        data_digest = digest(data)
         try:
-            found = (decode(data), digest(data))
+            found = (decode(data), data_digest)
         except (YamlError, ValueError):
-            found = (None, digest(data))
+            found = (None, data_digest)
         if len(_TEXTS) >= MAX_ENTRIES:
             del _TEXTS[next(iter(_TEXTS))]
         _TEXTS[key] = found
