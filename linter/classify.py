@@ -175,6 +175,9 @@ def later_kinds(kind: FileKind, relpath: str) -> list[FileKind]:
 def kind_for_path(relpath: str) -> FileKind | None:
     """The first table entry whose path test matches, or None (file not read)."""
     p = relpath.replace("\\", "/")
+    name = p[p.rfind("/") + 1 :].lower()
+    if not (name.endswith((".yml", ".yaml", ".sql")) or "dockerfile" in name or "containerfile" in name):
+        return None  # every row's path test needs one of these: most files of a repository stop here
     for kind in KINDS:
         if kind.matches(p):
             return kind
