@@ -59,6 +59,9 @@ def display_path(abspath: str, cwd: str) -> str:
 
 # --------------------------------------------------------------------- reading
 
+#: Duplicate keys reported one by one per file; the rest are counted in one finding.
+MAX_DUPLICATE_KEYS = 100
+
 
 def read_file(
     candidate: discovery.Candidate,
@@ -139,20 +142,32 @@ def read_file(
     if confirmed is None:
         return None
     parsed.kind, parsed.platform = confirmed, kind.platform
-    for doc in parsed.documents:
-        for key, first_key in doc.duplicates:
-            parsed.problems.append(
-                LoadProblem(
-                    parsed.file,
-                    f"duplicate key {key.value!r} (first defined on line {first_key.start_line + 1}); "
-                    "YAML loaders disagree on which one wins",
-                    key.start_line,
-                    key.start_col,
-                    key.start_index,
-                    related_node=first_key,
-                    node=key,
-                )
+    duplicates = [pair for doc in parsed.documents for pair in doc.duplicates]
+    for key, first_key in duplicates[:MAX_DUPLICATE_KEYS]:
+        parsed.problems.append(
+            LoadProblem(
+                parsed.file,
+                f"duplicate key {key.value!r} (first defined on line {first_key.start_line + 1}); "
+                "YAML loaders disagree on which one wins",
+                key.start_line,
+                key.start_col,
+                key.start_index,
+                related_node=first_key,
+                node=key,
             )
+        )
+    if len(duplicates) > MAX_DUPLICATE_KEYS:  # a generated or hostile file: say so once
+        key = duplicates[MAX_DUPLICATE_KEYS][0]
+        parsed.problems.append(
+            LoadProblem(
+                parsed.file,
+                f"{len(duplicates) - MAX_DUPLICATE_KEYS:,} more duplicate keys from here on are not listed one by one",
+                key.start_line,
+                key.start_col,
+                key.start_index,
+                node=key,
+            )
+        )
     build_model(parsed)
     parsed.comments = suppressions.parse(parsed.file, parsed.documents)
     return parsed

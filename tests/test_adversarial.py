@@ -334,3 +334,16 @@ def test_a_file_swapped_for_a_fifo_during_the_run_does_not_hang(tmp_path, monkey
     result = _in_thread(lambda: _lint(tmp_path), 3, unblock)
     assert findings(result) == [(f"{WFD}/b.yml", 8, 19, "PL901")]
     assert len(result.notices) == 1 and result.notices[0].startswith(f"skipped {WFD}/a.yml: ")
+
+
+def test_a_flood_of_duplicate_keys_is_reported_up_to_a_cap(tmp_path):
+    # thousands of repeats of one key (a generated file): one finding each would bury the rest
+    text = "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    env:\n" + "      A: 1\n" * 5_000
+    write_tree(tmp_path, {f"{WFD}/flood.yml": text})
+    started = time.monotonic()
+    result = run_lint(tmp_path, select=["PL001"])
+    assert time.monotonic() - started < 20
+    found = [(d.line, d.column, d.message) for d in result.active]
+    assert len(found) == 101
+    assert found[0] == (7, 7, "cannot read this file: duplicate key 'A' (first defined on line 6); YAML loaders disagree on which one wins")
+    assert found[-1] == (107, 7, "cannot read this file: 4,899 more duplicate keys from here on are not listed one by one")
