@@ -286,6 +286,10 @@ def _lint(paths, settings, registry, cwd, overlay, jobs, cache, keep_model) -> L
         base = runcache.run_key(settings, enabled_rules(registry, settings), cwd)
         names = runcache.Listing(listing or [])
         for i, unit in enumerate(parts):
+            if any(c.explicit for c in unit.candidates):
+                # named on the command line (pre-commit): its folder was not walked, so the
+                # names around it, which references resolve to, are not in the key
+                continue
             digests = {c.abspath: cache.digest_of(c.abspath, settings.max_file_size) for c in unit.candidates}
             keys[i] = runcache.unit_key(base, unit, digests, names)
             outcomes[i] = cache.load(keys[i])

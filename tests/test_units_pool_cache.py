@@ -324,3 +324,21 @@ def test_digests_are_reused_only_for_files_that_did_not_change(tmp_path, monkeyp
     changed = _shape(_lint(repo, cwd=tmp_path, cache=cache))
     assert str(dockerfile) in reads
     assert changed == _shape(_lint(repo, cwd=tmp_path))
+
+
+def test_files_named_on_the_command_line_are_not_cached(tmp_path, capsys, monkeypatch):
+    """Their folders are not walked, so a file appearing beside them (the local action a
+    workflow names) would not change the key: such units are always linted."""
+    write_tree(
+        tmp_path,
+        {
+            ".github/workflows/ci.yml": "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: ./.github/actions/setup\n",
+        },
+    )
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run_cli(["--select", "PL003", ".github/workflows/ci.yml"], capsys)
+    assert code == 1 and "PL003" in out
+    write_tree(tmp_path, {".github/actions/setup/action.yml": "name: setup\nruns:\n  using: composite\n  steps: []\n"})
+    code, out, _ = run_cli(["--select", "PL003", ".github/workflows/ci.yml"], capsys)
+    assert (code, out) == (0, "No problems found in 1 file.\n")
+    assert not (tmp_path / ".pipelint_cache" / "v1").exists() or not any((tmp_path / ".pipelint_cache" / "v1").glob("*/*.json"))
