@@ -1,8 +1,9 @@
 """A time budget per file, so that no input can make a run hang.
 
-Reading one file (decoding, composing, building its model) and each file-scoped rule's
-check of it get ``max-file-seconds`` of wall time each. Over budget, the work is
-interrupted and the file gets a PL001 "too complex" finding instead of a hang: a
+Reading one file (decoding, composing, building its model) gets ``max-file-seconds`` of
+wall time, and all the file-scoped rules' checks of it share another such budget. Over
+budget, the work is interrupted and the file gets a PL001 "too complex" finding instead
+of a hang: a
 pathological file (a regex that backtracks for ever, a structure that explodes) costs
 seconds, never the run.
 
