@@ -3,9 +3,8 @@
 Reading one file (decoding, composing, building its model) gets ``max-file-seconds`` of
 wall time, and all the file-scoped rules' checks of it share another such budget. Over
 budget, the work is interrupted and the file gets a PL001 "too complex" finding instead
-of a hang: a
-pathological file (a regex that backtracks for ever, a structure that explodes) costs
-seconds, never the run.
+of a hang: a pathological file (a regex that backtracks for ever, a structure that
+explodes) costs seconds, never the run.
 
 The clock is ``SIGALRM`` (POSIX, main thread only; every worker process of the pool is a
 main thread). Where it is not available the work simply runs unbounded. The exception
