@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from . import tables
+from .backref import Owner
 from .model import Job, Script, Step
 from .shell import Word
 from .tables import (  # noqa: F401 - the tables live in one module; re-exported here
@@ -272,7 +273,9 @@ class DeployCommand:
     actions (their place is the step's ``uses:``).
     """
 
-    step: Step
+    #: Weak (see backref): :func:`step_deploy_commands` caches the commands with the
+    #: step as a weak key, which a strong reference back would keep alive for ever.
+    step: Step = Owner()
     words: tuple[str, ...]
     start: int | None
     end: int | None

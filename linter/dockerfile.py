@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from .backref import Owner
 from .source import SourceFile
 
 #: Instructions Docker knows (BuildKit refuses any other keyword).
@@ -93,7 +94,7 @@ class Script(NamedTuple):
     heredoc: bool = False
 
 
-@dataclass(eq=False, slots=True)
+@dataclass(eq=False)
 class Instruction:
     keyword: str  # upper-cased
     keyword_start: int
@@ -118,8 +119,8 @@ class Instruction:
     line: int = 0
     #: Offset of the first argument after the flags (shell form text start).
     body_start: int = 0
-    #: The stage it belongs to (None before the first FROM).
-    stage: Stage | None = None
+    #: The stage it belongs to (None before the first FROM). Weak (see backref).
+    stage: Stage | None = Owner(optional=True)
     #: Text of the file (set by the parser) for the shell analysis.
     _file: SourceFile | None = field(default=None, repr=False)
     #: Ranges (file offsets) inside args_start..args_end that Docker drops: line

@@ -161,6 +161,7 @@ def flowing_paths(expr) -> list[Flow]:
         # Literal and Unary ('!' gives a boolean) carry no text.
 
     visit(expr, (), None, "")
+    del visit  # a recursive closure is a reference cycle: end it (see backref)
     out.sort(key=lambda flow: flow.start)
     return out
 

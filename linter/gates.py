@@ -216,16 +216,22 @@ def upstream_gates(job: Job, project) -> list[Gate]:
     return out
 
 
-_CACHE: "weakref.WeakKeyDictionary[Job, tuple]" = weakref.WeakKeyDictionary()
+#: project -> {job: its gates}. Keyed by the project, which owns the jobs: a value that
+#: referred to its own weak key (job -> (project, ...)) would keep it, and with it the
+#: whole model, alive for ever.
+_CACHE: "weakref.WeakKeyDictionary[object, dict[Job, tuple]]" = weakref.WeakKeyDictionary()
 
 
 def gates(job: Job, project) -> list[Gate]:
     """Every gate that protects ``job``: its own first, then upstream ones, nearest first."""
-    cached = _CACHE.get(job)
-    if cached is not None and cached[0] is project:
-        return list(cached[1])
+    memo = _CACHE.get(project)
+    if memo is None:
+        memo = _CACHE[project] = {}
+    cached = memo.get(job)
+    if cached is not None:
+        return list(cached)
     found = own_gates(job) + upstream_gates(job, project)
-    _CACHE[job] = (project, tuple(found))
+    memo[job] = tuple(found)
     return found
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass
 
+from .backref import Owner
 from .workloads import is_placeholder
 from .yamltree import Mapping, Scalar, Sequence
 
@@ -67,7 +68,9 @@ def _int(node) -> int | None:
 class Metric:
     """One entry of ``spec.metrics``."""
 
-    manifest: object  # pipelint.model.Manifest
+    #: pipelint.model.Manifest; weak (see backref): :func:`metrics_of` caches the
+    #: metrics with the manifest as a weak key, which a strong reference would pin.
+    manifest: object = Owner()
     node: Mapping
     index: int
     name: str

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from .backref import Owner
+
 # layouts
 FLYWAY = "flyway"  # V<ver>__<desc>.sql / U<ver>__<desc>.sql
 UNDO_SIBLING = "undo-sibling"  # <name>.sql + <name>.undo.sql
@@ -72,7 +74,7 @@ class Change:
     cascade: bool = False
     only: bool = False  # CREATE INDEX ON ONLY parent (partitioned)
     columns: tuple[str, ...] = ()  # UPDATE: the columns it sets
-    statement: "Statement | None" = None
+    statement: "Statement | None" = Owner(optional=True)  # weak (see backref)
 
     def describe(self) -> str:
         what = {

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from .backref import Owner
 from .source import SourceFile
 from .yamltree import Document, Mapping, Scalar, YNode
 
@@ -111,8 +112,8 @@ class Step:
     index: int
     node: Mapping
     file: SourceFile
-    #: The job that runs it; None for the steps of a composite action.
-    job: Job | None = None
+    #: The job that runs it; None for the steps of a composite action. Weak (see backref).
+    job: Job | None = Owner(optional=True)
     id: str | None = None
     name: str | None = None
     uses: ActionRef | None = None
@@ -186,7 +187,7 @@ class Job:
     id: str
     key_node: Scalar  # the job's key (where job-level findings point)
     node: YNode  # its body
-    pipeline: Pipeline
+    pipeline: Pipeline = Owner()  # weak (see backref)
     name: str | None = None
     stage: str | None = None
     environment: Environment | None = None

@@ -1089,6 +1089,7 @@ def _azure_instance(root):
             out[text] = None if v is None else build(v, path + (text,), k)
 
     data = None if root is None else build(root, (), None)
+    del build, fill  # recursive closures form a reference cycle: end it (see backref)
     locator[_CONDITIONAL] = conditional
     locator[_GENERATED] = generated
     return data, locator
@@ -1156,6 +1157,7 @@ def _gitlab_instance(root):
                             else:
                                 result.append(build(item, path + (len(result),), None))
                     add(node.items, 0)
+                    del add  # a recursive closure is a reference cycle: end it (see backref)
                 else:
                     for item in node.items:
                         result.append(build(item, path + (len(result),), None))
@@ -1170,7 +1172,9 @@ def _gitlab_instance(root):
         finally:
             active.discard(key)
 
-    return (None if root is None else build(root, (), None)), locator
+    data = None if root is None else build(root, (), None)
+    del build  # a recursive closure is a reference cycle: end it (see backref)
+    return data, locator
 
 
 def _gl_artifacts_paths_empty(schema: dict) -> bool:

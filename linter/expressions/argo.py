@@ -255,7 +255,9 @@ def _climb(toks):
                 node = ("binary", _CANONICAL.get(op, op), node, right)
         return node
 
-    return operand(0)
+    tree = operand(0)
+    del operand, tail  # recursive closures form a reference cycle: end it (see backref)
+    return tree
 
 
 def _on_postfix(toks):

@@ -77,6 +77,7 @@ import os
 import re
 
 from .. import loaded
+from ..backref import Owner
 from ..model import Environment, Job, Needs, Pipeline, Script, Stage, Step, Trigger
 from ..source import SourceFile
 from ..yamltree import Document, Mapping, Scalar, Sequence, YNode
@@ -174,7 +175,12 @@ def repository_root(abspath: str) -> str:
 
 
 class _Context:
-    """Per pipeline: the merged top level of the file and its local includes."""
+    """Per pipeline: the merged top level of the file and its local includes.
+
+    The pipeline keeps the context (``extra["resolve_reference"]`` is its ``deref``), so
+    the context refers back to the pipeline weakly (see backref)."""
+
+    pipeline = Owner()
 
     def __init__(self, pipeline: Pipeline):
         self.pipeline = pipeline
@@ -617,6 +623,7 @@ def _stage_names(ctx: _Context) -> list[tuple[str, YNode | None]]:
                 add(item, depth + 1)
 
     add(entry[1])
+    del add  # a recursive closure is a reference cycle: end it (see backref)
     return [(n, node) for n, node in out if n not in (".pre", ".post")]
 
 
