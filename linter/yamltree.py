@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Iterator, Union
 
@@ -40,38 +41,68 @@ class YamlError(Exception):
         self.offset = offset
 
 
+_intern = sys.intern
+_FIELD = 40
+_MASK = (1 << _FIELD) - 1
+
+
+def _pack(mark) -> int:
+    """A mark (``index``, ``line``, ``column``) as one int: ``index | line << 40 |
+    column << 80``. The parser's Mark objects are 80 bytes each and every node has two;
+    the packed int is about 40, which cut the model of a unit by roughly a fifth."""
+    if mark is None:  # a node made by pipelint without a position, or not set yet
+        return 0
+    return mark.index | mark.line << _FIELD | mark.column << (2 * _FIELD)
+
+
 class Node:
     """Base of the tree. The composers build these directly (see :func:`_our_nodes`), so
-    the constructors take ruamel's node-class arguments; marks are kept as given and read
-    through the position properties."""
+    the constructors take ruamel's node-class arguments; marks are packed into ints (see
+    :func:`_pack`) and read through the position properties."""
 
-    __slots__ = ("tag", "start_mark", "end_mark", "anchor", "comment")
+    __slots__ = ("tag", "_start", "_end", "anchor", "comment")
 
     id = ""
 
     @property
     def start_line(self) -> int:
-        return self.start_mark.line
+        return self._start >> _FIELD & _MASK
 
     @property
     def start_col(self) -> int:
-        return self.start_mark.column
+        return self._start >> (2 * _FIELD)
 
     @property
     def start_index(self) -> int:
-        return self.start_mark.index
+        return self._start & _MASK
 
     @property
     def end_line(self) -> int:
-        return self.end_mark.line
+        return self._end >> _FIELD & _MASK
 
     @property
     def end_col(self) -> int:
-        return self.end_mark.column
+        return self._end >> (2 * _FIELD)
 
     @property
     def end_index(self) -> int:
-        return self.end_mark.index
+        return self._end & _MASK
+
+    @property
+    def start_mark(self) -> Mark:
+        return Mark(self.start_line, self.start_col, self.start_index)
+
+    @start_mark.setter
+    def start_mark(self, mark) -> None:
+        self._start = _pack(mark)
+
+    @property
+    def end_mark(self) -> Mark:
+        return Mark(self.end_line, self.end_col, self.end_index)
+
+    @end_mark.setter
+    def end_mark(self, mark) -> None:  # the composers set it once the children are done
+        self._end = _pack(mark)
 
 
 class Scalar(Node):
@@ -83,9 +114,11 @@ class Scalar(Node):
 
     def __init__(self, tag, value, start_mark=None, end_mark=None, style=None, comment=None, anchor=None):
         self.tag = tag
-        self.value = value
-        self.start_mark = start_mark
-        self.end_mark = end_mark
+        # Keys and short values repeat across files (``name``, ``runs-on``, ``true``):
+        # one shared copy each.
+        self.value = _intern(value) if value.__class__ is str and len(value) <= 40 else value
+        self._start = _pack(start_mark)
+        self._end = _pack(end_mark)
         self.style = style or ""
         self.anchor = anchor
 
@@ -116,8 +149,8 @@ class Mapping(Node):
     def __init__(self, tag, value=None, start_mark=None, end_mark=None, flow_style=None, comment=None, anchor=None):
         self.tag = tag
         self.value = [] if value is None else value
-        self.start_mark = start_mark
-        self.end_mark = end_mark
+        self._start = _pack(start_mark)
+        self._end = _pack(end_mark)
         self.flow_style = flow_style
         self.anchor = anchor
         self.pairs: list = self.value
@@ -157,8 +190,8 @@ class Sequence(Node):
     def __init__(self, tag, value=None, start_mark=None, end_mark=None, flow_style=None, comment=None, anchor=None):
         self.tag = tag
         self.value = [] if value is None else value
-        self.start_mark = start_mark
-        self.end_mark = end_mark
+        self._start = _pack(start_mark)
+        self._end = _pack(end_mark)
         self.flow_style = flow_style
         self.anchor = anchor
 
@@ -177,14 +210,20 @@ class Sequence(Node):
 
 
 class Mark:
-    """A position made by pipelint (marks otherwise come from the parser)."""
+    """A position, 0-based: what :attr:`Node.start_mark` / ``end_mark`` give back. It
+    reads like ruamel's marks, which its composers and errors use (``name``, ``str``)."""
 
     __slots__ = ("line", "column", "index")
+
+    name = "<unicode string>"
 
     def __init__(self, line: int, column: int, index: int):
         self.line = line
         self.column = column
         self.index = index
+
+    def __str__(self) -> str:
+        return f'  in "{self.name}", line {self.line + 1}, column {self.column + 1}'
 
 
 YNode = Union[Scalar, Mapping, Sequence]
@@ -570,11 +609,14 @@ class _Finalizer:
 
     def _mapping(self, mapping: Mapping, depth: int) -> int:
         size = 0
-        pairs: list = []
+        # ``pairs`` is the composer's own list until a pair is dropped (a duplicate key,
+        # a ``<<`` merge key): most mappings have neither, and a copy of every pair list
+        # was about a tenth of a model's memory.
+        raw = pairs = mapping.value
         index: dict[str, int] = {}
         merges = []
         visit = self.visit
-        for key, value in mapping.value:
+        for position, (key, value) in enumerate(raw):
             if key.__class__ is Scalar:
                 if depth >= MAX_DEPTH:
                     mark = key.start_mark
@@ -587,16 +629,22 @@ class _Finalizer:
                 size += visit(key, depth + 1)
                 text = key_text(key)
             size += visit(value, depth + 1)
-            if text == "<<" and isinstance(key, Scalar) and key.plain and key.tag is None:
+            merge_key = text == "<<" and isinstance(key, Scalar) and key.plain and key.tag is None
+            previous = None if merge_key else index.get(text)
+            if pairs is raw and (merge_key or previous is not None):
+                pairs = raw[:position]  # from here on, pairs differ from the raw list
+            if merge_key:
                 merges.append(value)
                 continue
-            previous = index.get(text)
             if previous is not None:
                 self.duplicates.append((key, pairs[previous][0]))
                 pairs[previous] = (key, value)  # the last one wins, as in most loaders
                 continue
-            index[text] = len(pairs)
-            pairs.append((key, value))
+            if pairs is raw:
+                index[text] = position
+            else:
+                index[text] = len(pairs)
+                pairs.append((key, value))
         for merge in merges:  # explicit keys win; earlier merge sources win over later ones
             for source in merge.value if isinstance(merge, Sequence) else [merge]:
                 if isinstance(source, Mapping):
