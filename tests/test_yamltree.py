@@ -425,3 +425,22 @@ def test_large_broken_file_is_not_parsed_twice(monkeypatch):
     assert len(calls) == 1
     load_documents(line * 300 + "b: &x 1\nc: &x 2\n")  # another known one: a higher limit
     assert len(calls) == 2
+
+
+def test_positions_survive_packing_at_any_size():
+    """Node positions are packed into one int (40 bits each for index and line, the column
+    above them): far lines, long lines and huge values read back exactly."""
+    long_line = "k: " + "v" * 70_000 + "\n"
+    text = "a: 1\n" * 3_000 + long_line + "z: [x, {y: 1}]\n"
+    root = load_documents(text)[0].root
+    z_key, z = root.key_node("z"), root.get("z")
+    assert (z_key.start_line, z_key.start_col, z_key.start_index) == (3_001, 0, text.index("z: ["))
+    assert (z.start_line, z.start_col) == (3_001, 3)
+    assert (z.end_line, z.end_col, z.end_index) == (3_001, 14, text.index("]") + 1)
+    value = root.get("k")
+    assert (value.end_line, value.end_col) == (3_000, 70_003)
+    far = yt.Mark(line=2**39, column=2**45, index=2**40 - 1)
+    node = Scalar(None, "x", far, far)
+    assert (node.start_line, node.start_col, node.start_index) == (2**39, 2**45, 2**40 - 1)
+    node.end_mark = yt.Mark(1, 2, 3)  # the composers set end marks after the children
+    assert (node.end_mark.line, node.end_mark.column, node.end_mark.index) == (1, 2, 3)
