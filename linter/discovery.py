@@ -150,6 +150,28 @@ def walk(
     return out
 
 
+def names_under(root: str) -> list[str]:
+    """The path of every file and folder below ``root`` (skipped folders aside; links are
+    listed, not followed). For files named on the command line, whose folders are not
+    walked: the result cache keys their repository's units on these names, as a walk's
+    ``listing`` would (a file appearing beside them can change a reference)."""
+    out: list[str] = []
+    stack = [root]
+    while stack:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            out.append(entry.path)
+            try:
+                if entry.name not in SKIP_DIRS and entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+            except OSError:
+                continue
+    return out
+
+
 def collect(
     paths: list[str],
     exclude: list[str] | None = None,

@@ -284,12 +284,19 @@ def _lint(paths, settings, registry, cwd, overlay, jobs, cache, keep_model) -> L
         from . import runcache
 
         base = runcache.run_key(settings, enabled_rules(registry, settings), cwd)
-        names = runcache.Listing(listing or [])
+        walked = runcache.Listing(listing or [])
+        named: dict[str, runcache.Listing] = {}
         for i, unit in enumerate(parts):
-            if any(c.explicit for c in unit.candidates):
-                # named on the command line (pre-commit): its folder was not walked, so the
-                # names around it, which references resolve to, are not in the key
-                continue
+            names = walked
+            if unit.family == "yaml" and any(c.explicit for c in unit.candidates):
+                # named on the command line (pre-commit): their folders were not walked, so
+                # the names their references may resolve to are listed here, once per
+                # repository; without a repository there is no bound to list: not cached
+                if unit.root is None:
+                    continue
+                if unit.root not in named:
+                    named[unit.root] = runcache.Listing(discovery.names_under(unit.root))
+                names = named[unit.root]
             digests = {c.abspath: cache.digest_of(c.abspath, settings.max_file_size) for c in unit.candidates}
             keys[i] = runcache.unit_key(base, unit, digests, names)
             outcomes[i] = cache.load(keys[i])

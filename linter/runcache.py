@@ -4,9 +4,10 @@ A unit (see :mod:`pipelint.units`) is linted again only when something it depend
 changed. Its key is a digest of: the code (pipelint's version, and the size and time of
 every module file of pipelint and of the enabled rules, so an edited rule never reuses
 old results), the settings, the enabled rules, the working folder (paths in findings are
-relative to it), the unit's files (path, kind, content digest), the YAML files its
-pipelines may include, and the names of every file and folder under its repository (a
-file that appears or disappears can change what a reference resolves to). Files the
+relative to it), the unit's files (path, kind, content digest), and, for a unit of YAML files, the YAML
+files its pipelines may include and the names of every file and folder under its
+repository (a file that appears or disappears can change what a reference resolves to;
+Dockerfiles and migrations never look at their neighbours' names). Files the
 unit's models read besides its own (included files, scripts a step runs) are recorded
 with their content digests when the unit is linted, and checked before the entry is used.
 
@@ -125,7 +126,10 @@ class Listing:
 
 
 def unit_key(base: str, unit, digests: dict[str, str], listing: Listing) -> str:
-    rows = [base, unit.family, unit.root or "", listing.of(unit.root)]
+    # only YAML models test whether a file exists or list a folder (local actions,
+    # includes, templates, globs); what they read is checked apart (``reads``)
+    names = listing.of(unit.root) if unit.family == "yaml" else ""
+    rows = [base, unit.family, unit.root or "", names]
     for c in unit.candidates:
         rows.append(f"{c.abspath}\0{c.relpath}\0{int(c.explicit)}{int(c.included)}\0{c.kind.name}\0{digests[c.abspath]}")
     rows.extend(f"{a}\0{r}" for a, r in sorted(unit.others.items()))

@@ -177,7 +177,7 @@ def test_cache_relints_only_what_changed(tmp_path, monkeypatch):
     # a file appears that a reference may now resolve to: the repository's units
     (repo / "k8s").mkdir()
     _, linted = _cached_units(tmp_path, monkeypatch, cache)
-    assert yaml_unit in linted
+    assert linted == [yaml_unit]  # Dockerfiles never look at their neighbours' names
     # other settings: other keys
     settings = Settings(select=["PL6"])
     result = engine.lint([str(repo)], settings, Registry.load(), cwd=str(tmp_path), cache=cache)
@@ -326,19 +326,52 @@ def test_digests_are_reused_only_for_files_that_did_not_change(tmp_path, monkeyp
     assert changed == _shape(_lint(repo, cwd=tmp_path))
 
 
-def test_files_named_on_the_command_line_are_not_cached(tmp_path, capsys, monkeypatch):
-    """Their folders are not walked, so a file appearing beside them (the local action a
-    workflow names) would not change the key: such units are always linted."""
+def _linted_units(monkeypatch) -> list:
+    """Spy on the units linted (not taken from the cache): a list of their files' relpaths."""
+    linted = []
+    real = engine._lint_unit
+
+    def spy(unit, *args, **kwargs):
+        linted.append(sorted(c.relpath for c in unit.candidates))
+        return real(unit, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "_lint_unit", spy)
+    return linted
+
+
+def test_files_named_on_the_command_line_are_cached_and_see_files_appear(tmp_path, capsys, monkeypatch):
+    """pre-commit names files: their folders are not walked, so the names their references
+    may resolve to are listed under their repository; a file appearing there (the local
+    action a workflow names) re-lints the unit instead of keeping a stale PL003."""
     write_tree(
         tmp_path,
         {
             ".github/workflows/ci.yml": "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: ./.github/actions/setup\n",
+            "Dockerfile": "FROM python:3.12\nCOPY . .\nRUN pip install -r requirements.txt\n",
+            "db/migrations/V1__add.sql": "ALTER TABLE users ADD COLUMN age int NOT NULL;\n",
         },
     )
     monkeypatch.chdir(tmp_path)
-    code, out, _ = run_cli(["--select", "PL003", ".github/workflows/ci.yml"], capsys)
-    assert code == 1 and "PL003" in out
+    named = [".github/workflows/ci.yml", "Dockerfile", "db/migrations/V1__add.sql"]
+    linted = _linted_units(monkeypatch)
+    code, first, _ = run_cli(["--format", "json", *named], capsys)
+    assert code == 1 and len(linted) == 3
+    assert {d["code"] for d in json.loads(first)["diagnostics"]} >= {"PL003", "PL601"}
+    linted.clear()
+    code, again, _ = run_cli(["--format", "json", *named], capsys)
+    assert (code, again, linted) == (1, first, [])  # all three from the cache
     write_tree(tmp_path, {".github/actions/setup/action.yml": "name: setup\nruns:\n  using: composite\n  steps: []\n"})
-    code, out, _ = run_cli(["--select", "PL003", ".github/workflows/ci.yml"], capsys)
-    assert (code, out) == (0, "No problems found in 1 file.\n")
-    assert not (tmp_path / ".pipelint_cache" / "v1").exists() or not any((tmp_path / ".pipelint_cache" / "v1").glob("*/*.json"))
+    code, out, _ = run_cli(["--format", "json", *named], capsys)
+    assert linted == [[".github/workflows/ci.yml"]]  # the Dockerfile and the migration never look around
+    assert "PL003" not in {d["code"] for d in json.loads(out)["diagnostics"]}
+
+
+def test_named_yaml_files_outside_any_repository_are_not_cached(tmp_path, capsys, monkeypatch):
+    """No ``.git``/``.github``/``.gitlab-ci.yml`` above them: nothing bounds the folders a
+    reference may resolve into, so there is no listing to key on."""
+    write_tree(tmp_path, {"ci/azure-pipelines.yml": "trigger: none\nsteps:\n  - template: templates/build.yml\n"})
+    monkeypatch.chdir(tmp_path)
+    linted = _linted_units(monkeypatch)
+    run_cli(["ci/azure-pipelines.yml"], capsys)
+    run_cli(["ci/azure-pipelines.yml"], capsys)
+    assert linted == [["ci/azure-pipelines.yml"], ["ci/azure-pipelines.yml"]]
