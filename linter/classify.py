@@ -123,6 +123,9 @@ def _manifest_content(root) -> str | None:
 
 
 def _is_dockerfile(path: str) -> bool:
+    lowered = path.lower()
+    if "dockerfile" not in lowered and "containerfile" not in lowered:
+        return False  # every match names one (the search below tries each position)
     return bool(_DOCKERFILE_PATH.search(path)) and not _DOCKERFILE_TEMPLATE.search(path)
 
 
@@ -144,23 +147,47 @@ def _azure():
     return azure
 
 
+def _path_test(pattern: re.Pattern, *needles: str) -> Callable[[str], bool]:
+    """``pattern.search`` as a path test, asked only of paths that hold one of ``needles``
+    (substrings every match contains). Every file of a walk meets most tests; a substring
+    test costs a twentieth of these searches, which try each position of the path."""
+    search = pattern.search
+
+    def test(path: str) -> bool:
+        for needle in needles:
+            if needle in path:
+                return search(path) is not None
+        return False
+
+    return test
+
+
+_is_workflow_path = _path_test(_WORKFLOW_PATH, ".github/workflows/")
+_is_action_path = _path_test(_ACTION_PATH, "action.y")
+_is_azure_path = _path_test(_AZURE_PATH, "pipelines", ".vsts", ".azuredevops")
+_is_azure_weak_path = _path_test(
+    _AZURE_WEAK_PATH, "build/", "Build/", "ci/", "eng/", ".ado/", "azure-devops/", "pipeline", "ci.y", "tests.y"
+)
+_is_gitlab_path = _path_test(_GITLAB_PATH, ".gitlab-ci", ".gitlab/ci/")
+
+
 KINDS: list[FileKind] = [
-    FileKind("github-workflow", "github", lambda p: bool(_WORKFLOW_PATH.search(p)), _workflow_dir_content),
-    FileKind("github-action", "github", lambda p: bool(_ACTION_PATH.search(p)), _action_content),
-    FileKind("azure-pipelines", "azure", lambda p: bool(_AZURE_PATH.search(p)), lambda root: _azure().confirm(root)),
+    FileKind("github-workflow", "github", _is_workflow_path, _workflow_dir_content),
+    FileKind("github-action", "github", _is_action_path, _action_content),
+    FileKind("azure-pipelines", "azure", _is_azure_path, lambda root: _azure().confirm(root)),
     FileKind(
         "azure-pipelines",
         "azure",
-        lambda p: bool(_AZURE_WEAK_PATH.search(p)) and "gitlab" not in p.lower(),
+        lambda p: _is_azure_weak_path(p) and "gitlab" not in p.lower(),
         lambda root: _azure().confirm_strict(root),
         sniff=lambda path, head: _azure().sniff(path, head),
     ),
-    FileKind("gitlab-ci", "gitlab", lambda p: bool(_GITLAB_PATH.search(p)), lambda root: _gitlab().confirm(root)),
+    FileKind("gitlab-ci", "gitlab", _is_gitlab_path, lambda root: _gitlab().confirm(root)),
     # Kubernetes / Argo manifests: any other YAML whose text has `apiVersion:` and `kind:`
-    FileKind("kubernetes", "kubernetes", lambda p: bool(_YAML_PATH.search(p)), _manifest_content, sniff=_manifest_sniff),
+    FileKind("kubernetes", "kubernetes", lambda p: _YAML_PATH.search(p) is not None, _manifest_content, sniff=_manifest_sniff),
     # not YAML: read by their own parsers (pipelint.parsers.dockerfile / .sql)
     FileKind("dockerfile", "docker", _is_dockerfile, lambda root: "dockerfile", yaml=False),
-    FileKind("migration", "sql", lambda p: bool(_SQL_PATH.search(p)), lambda root: "migration", yaml=False, sniff=_migration_sniff),
+    FileKind("migration", "sql", lambda p: _SQL_PATH.search(p) is not None, lambda root: "migration", yaml=False, sniff=_migration_sniff),
 ]
 
 
