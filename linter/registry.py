@@ -32,8 +32,11 @@ class Registry:
         rules: list[type[Rule]] = []
         seen_code: dict[str, str] = {}
         seen_name: dict[str, str] = {}
+        dist_names: dict[int, str] = {}  # a distribution's name parses its metadata: once each
         for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
-            origin = f"{ep.value} ({ep.dist.name if ep.dist else 'unknown distribution'})"
+            if id(ep.dist) not in dist_names:
+                dist_names[id(ep.dist)] = ep.dist.name if ep.dist else "unknown distribution"
+            origin = f"{ep.value} ({dist_names[id(ep.dist)]})"
             try:
                 rule = ep.load()
             except Exception as exc:  # a broken plugin is a configuration problem
