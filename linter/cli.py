@@ -166,6 +166,9 @@ def _lint_command(argv: list[str]) -> int:
     try:
         result = lint(paths, settings, registry, jobs=jobs, cache=cache, keep_model=False)
         result.notices[:0] = notices
+    except RegistryError as exc:  # a plugin rule that cannot be imported (on first use)
+        _err(str(exc))
+        return EXIT_USAGE
     except Exception as exc:  # a bug in pipelint itself
         import traceback
 
@@ -223,9 +226,13 @@ def _fix_command(args, paths, settings, registry) -> int:
     """``--fix`` / ``--diff``: fixes applied in memory and verified (pipelint.fixes), then
     written (``--fix``) or printed as a unified diff (``--diff``)."""
     from . import fixes
+    from .registry import RegistryError
 
     try:
         outcome = fixes.fix(paths, settings, registry, unsafe=args.unsafe_fixes or args.diff)
+    except RegistryError as exc:  # a plugin rule that cannot be imported (on first use)
+        _err(str(exc))
+        return EXIT_USAGE
     except Exception as exc:  # a bug in pipelint itself
         import traceback
 
@@ -295,11 +302,14 @@ def _rules_command(argv: list[str]) -> int:
         p.add_argument("rule", help="code (PL502) or name (script-injection)")
         args = p.parse_args(argv[1:])
     try:
-        registry = _registry()
-    except RegistryError as exc:
+        return _show_rules(argv[0], args, _registry())
+    except RegistryError as exc:  # raised where a rule is first imported
         _err(str(exc))
         return EXIT_USAGE
-    if argv[0] == "rule":
+
+
+def _show_rules(command: str, args, registry) -> int:
+    if command == "rule":
         rule = registry.get(args.rule)
         if rule is None:
             _err(f"unknown rule {args.rule!r} (see 'pipelint rules')")

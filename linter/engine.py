@@ -20,7 +20,7 @@ from .diagnostics import Diagnostic, Severity, Suppression
 from .environments import Targets
 from .model import LoadProblem, ParsedFile, Project
 from .parsers import build_model
-from .registry import Registry
+from .registry import Registry, RuleEntry
 from .rule import Rule, RuleContext
 from .source import SourceFile
 from .yamltree import YamlError, composing, decode, load_documents
@@ -41,7 +41,8 @@ class LintResult:
     notices: list[str] = field(default_factory=list)
     internal_errors: list[InternalError] = field(default_factory=list)
     project: Project | None = None
-    rules: list[type[Rule]] = field(default_factory=list)
+    #: The enabled rules: classes, or registry entries that read like them (imported on use).
+    rules: list = field(default_factory=list)
     root: str = "."
 
     @property
@@ -193,15 +194,20 @@ def _read_text_kind(parsed: ParsedFile, data: bytes, settings: Settings, notices
 # ------------------------------------------------------------------- selection
 
 
-def enabled_rules(registry: Registry, settings: Settings) -> list[type[Rule]]:
-    chosen: dict[str, type[Rule]] = {}
+def enabled_entries(registry: Registry, settings: Settings) -> list[RuleEntry]:
+    """The rules the settings select, not imported (code selectors need no import)."""
+    chosen: dict[str, RuleEntry] = {}
     for selector in list(settings.select) + list(settings.extend_select):
-        for rule in registry.resolve(selector):
-            chosen[rule.code] = rule
+        for entry in registry.resolve_entries(selector):
+            chosen[entry.code] = entry
     for selector in settings.ignore:
-        for rule in registry.resolve(selector):
-            chosen.pop(rule.code, None)
+        for entry in registry.resolve_entries(selector):
+            chosen.pop(entry.code, None)
     return [chosen[c] for c in sorted(chosen)]
+
+
+def enabled_rules(registry: Registry, settings: Settings) -> list[type[Rule]]:
+    return [entry.load() for entry in enabled_entries(registry, settings)]
 
 
 def rule_options(rule: type[Rule], settings: Settings) -> dict:
@@ -283,7 +289,7 @@ def _lint(paths, settings, registry, cwd, overlay, jobs, cache, keep_model) -> L
     if cache is not None:
         from . import runcache
 
-        base = runcache.run_key(settings, enabled_rules(registry, settings), cwd)
+        base = runcache.run_key(settings, enabled_entries(registry, settings), cwd)
         walked = runcache.Listing(listing or [])
         named: dict[str, runcache.Listing] = {}
         for i, unit in enumerate(parts):
@@ -302,6 +308,8 @@ def _lint(paths, settings, registry, cwd, overlay, jobs, cache, keep_model) -> L
             outcomes[i] = cache.load(keys[i])
         cache.save_digests()
     todo = [i for i, o in enumerate(outcomes) if o is None]
+    if todo:
+        enabled_rules(registry, settings)  # imported here, before any worker forks: a broken plugin is a usage error
     for i, outcome in _run_units(parts, todo, settings, registry, cwd, overlay, jobs, record=cache is not None, keep_model=keep_model):
         outcomes[i] = outcome
         if i in keys:
@@ -329,7 +337,8 @@ def _merge(outcomes, notices, cwd, registry, settings, keep_model) -> LintResult
         project = Project(root=cwd)
         for o in outcomes:
             project.files.extend(o.project.files)
-    return LintResult(diagnostics, files, notices, errors, project, enabled_rules(registry, settings), cwd)
+    # entries read like their classes; a run taken whole from the cache imports no rule
+    return LintResult(diagnostics, files, notices, errors, project, enabled_entries(registry, settings), cwd)
 
 
 # ----------------------------------------------------------------- the pool
@@ -524,7 +533,8 @@ def run_rules(project: Project, settings: Settings, registry: Registry, notices:
 def _too_complex(parsed, rule, exc, registry, rules, project, settings, targets) -> list[Diagnostic]:
     """PL001 for a file whose checks ran over their time budget (the rules after the
     one that was stopped did not check it)."""
-    pl001 = registry.by_code.get("PL001")
+    entry = registry.entry("PL001")
+    pl001 = entry.load() if entry is not None else None
     if pl001 is None or pl001 not in rules:
         return []
     probe = copy.copy(parsed)
@@ -544,7 +554,7 @@ def _run_one(rule: Rule, ctx: RuleContext, path: str | None, out: list, errors: 
 def _matches(registry: Registry, selectors, diagnostic: Diagnostic) -> list[str]:
     hits = []
     for s in selectors:
-        if any(r.code == diagnostic.code for r in registry.resolve(s)):
+        if any(e.code == diagnostic.code for e in registry.resolve_entries(s)):
             hits.append(s)
     return hits
 
@@ -554,8 +564,8 @@ def _apply_severity(diagnostics: list[Diagnostic], settings: Settings, registry:
         return
     overrides: dict[str, Severity] = {}
     for selector, level in settings.severity.items():
-        for rule in registry.resolve(selector):
-            overrides[rule.code] = Severity.parse(level)
+        for entry in registry.resolve_entries(selector):
+            overrides[entry.code] = Severity.parse(level)
     for d in diagnostics:
         if d.code in overrides:
             d.severity = overrides[d.code]
@@ -603,7 +613,8 @@ def _apply_suppressions(diagnostics, project: Project, registry: Registry, rules
                     chosen = s
         if chosen is not None:
             d.suppression = Suppression(chosen.reason, chosen.span)
-    pl005 = registry.by_code.get("PL005")
+    entry = registry.entry("PL005")
+    pl005 = entry.load() if entry is not None else None
     if pl005 is None or pl005 not in rules:
         return []
     enabled = {r.code for r in rules}

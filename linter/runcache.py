@@ -85,24 +85,24 @@ def _package_files() -> str:
     return _h(*rows)
 
 
-def _rule_files(rules) -> list[str]:
+def _rule_files(entries) -> list[str]:
+    """Code, class and module file stamp of each enabled rule (registry entries: the file
+    is found without importing the module)."""
     rows = []
-    for rule in rules:
-        module = sys.modules.get(rule.__module__)
-        path = getattr(module, "__file__", None) or ""
+    for entry in entries:
         try:
-            st = os.stat(path)
+            st = os.stat(entry.module_file())
             stamp = f"{st.st_size}:{st.st_mtime_ns}"
         except OSError:
             stamp = "?"
-        rows.append(f"{rule.code}:{rule.__module__}.{rule.__qualname__}:{stamp}")
+        rows.append(f"{entry.code}:{entry.module}.{entry.qualname}:{stamp}")
     return rows
 
 
-def run_key(settings, rules, cwd: str) -> str:
+def run_key(settings, entries, cwd: str) -> str:
     """What every unit of one run shares: code, settings, rules, working folder."""
     config = json.dumps(dataclasses.asdict(settings), sort_keys=True, default=repr)
-    return _h(FORMAT, _package_files(), config, cwd, *_rule_files(rules))
+    return _h(FORMAT, _package_files(), config, cwd, *_rule_files(entries))
 
 
 class Listing:

@@ -49,7 +49,7 @@ class UnusedSuppression(Rule):
             unused = [
                 sel
                 for sel in known
-                if sel not in s.used and any(r.code in enabled for r in registry.resolve(sel))
+                if sel not in s.used and any(e.code in enabled for e in registry.resolve_entries(sel))
             ]
             if not s.selectors:
                 yield self.diagnostic(s.span, "suppression names no rule; write the codes inside the brackets, e.g. ignore[PL101]")
