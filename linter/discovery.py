@@ -126,11 +126,11 @@ def walk(
                 if not (target == real_root or target.startswith(real_root + os.sep)):
                     continue  # never leave the walked tree
             else:
-                target = os.path.join(real, entry.name)
+                target = None  # its real path, for folders only: below
             if is_dir:
                 if entry.name in SKIP_DIRS or ignores.ignored(path, True):
                     continue
-                visit(path, target, prefix + entry.name + "/")
+                visit(path, target or os.path.join(real, entry.name), prefix + entry.name + "/")
             elif is_file:
                 rel = prefix + entry.name
                 # classified by the full path, like named files: `pipelint .github/workflows`

@@ -298,6 +298,9 @@ def _diag_to(d: Diagnostic) -> dict:
     return out
 
 
+_SEVERITY = {int(s): s for s in Severity}  # (an enum call costs a microsecond a finding)
+
+
 def _diag_from(o: dict) -> Diagnostic:
     fix = None
     if "f" in o:
@@ -309,7 +312,7 @@ def _diag_from(o: dict) -> Diagnostic:
     return Diagnostic(
         code=o["c"],
         name=o["n"],
-        severity=Severity(o["s"]),
+        severity=_SEVERITY[o["s"]],
         message=o["m"],
         span=_span_from(o["sp"]),
         related=tuple(Related(_span_from(s), m) for s, m in o.get("r", ())),

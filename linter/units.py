@@ -58,9 +58,10 @@ class _Roots:
         self._walked = walked
 
     def _marked(self, folder: str) -> bool:
+        prefix = folder if folder.endswith(os.sep) else folder + os.sep
         if self._listed is not None and (folder in self._walked or folder in self._listed):
-            return any(os.path.join(folder, m) in self._listed for m in MARKERS)
-        return any(os.path.lexists(os.path.join(folder, m)) for m in MARKERS)
+            return any(prefix + m in self._listed for m in MARKERS)
+        return any(os.path.lexists(prefix + m) for m in MARKERS)
 
     def of(self, abspath: str) -> str | None:
         folder = os.path.dirname(abspath)

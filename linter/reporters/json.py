@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+#: One encoder for every row (``json.dumps`` builds one per call).
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
 
 def _fix(fix) -> dict | None:
     if fix is None:
@@ -63,8 +66,8 @@ def render(result, stream) -> None:
     for n, (key, value) in enumerate(payload.items()):
         comma = "," if n < last else ""
         if isinstance(value, list) and value:
-            rows = ",\n".join("    " + json.dumps(item, ensure_ascii=False) for item in value)
+            rows = ",\n".join("    " + _encode(item) for item in value)
             stream.write(f'  "{key}": [\n{rows}\n  ]{comma}\n')
         else:
-            stream.write(f'  "{key}": {json.dumps(value, ensure_ascii=False)}{comma}\n')
+            stream.write(f'  "{key}": {_encode(value)}{comma}\n')
     stream.write("}\n")
