@@ -12,7 +12,6 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 from .diagnostics import Severity
@@ -213,6 +212,8 @@ def find_config(start: str) -> tuple[str, dict] | None:
 
 
 def _schema() -> dict:
+    from importlib import resources  # (22 ms of imports: only runs with a config file need it)
+
     text = resources.files("pipelint.schemas").joinpath("config.schema.json").read_text("utf-8")
     return json.loads(text)
 
