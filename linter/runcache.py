@@ -4,12 +4,13 @@ A unit (see :mod:`pipelint.units`) is linted again only when something it depend
 changed. Its key is a digest of: the code (pipelint's version, and the size and time of
 every module file of pipelint and of the enabled rules, so an edited rule never reuses
 old results), the settings, the enabled rules, the working folder (paths in findings are
-relative to it), the unit's files (path, kind, content digest), and, for a unit of YAML files, the YAML
-files its pipelines may include and the names of every file and folder under its
-repository (a file that appears or disappears can change what a reference resolves to;
-Dockerfiles and migrations never look at their neighbours' names). Files the
-unit's models read besides its own (included files, scripts a step runs) are recorded
-with their content digests when the unit is linted, and checked before the entry is used.
+relative to it), the unit's files (path, kind, content digest), and, for a unit of YAML
+files, the YAML files its pipelines may include and the names of every file and folder
+under its repository (a file that appears or disappears can change what a reference
+resolves to; Dockerfiles and migrations never look at their neighbours' names). Files
+the unit's models read besides its own (included files, scripts a step runs) are
+recorded with their content digests when the unit is linted, and checked before the
+entry is used.
 
 A warm run reads and digests each file, reads one small entry per unit and parses no
 YAML. Entries are JSON, never pickle: nothing in the cache can run code. Each is signed
