@@ -384,6 +384,32 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
+#: Small units go to the workers in chunks of about this many files (a big unit goes
+#: alone): each task is a round trip through the pool's queues, and most units of a
+#: run are one Dockerfile each.
+CHUNK_FILES = 40
+
+
+def _chunks(parts, todo) -> list[list[int]]:
+    """``todo`` in tasks, largest units first (the longest tasks start first)."""
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    size = 0
+    for i in sorted(todo, key=lambda i: -len(parts[i].candidates)):
+        n = len(parts[i].candidates)
+        if n >= CHUNK_FILES:
+            chunks.append([i])
+            continue
+        current.append(i)
+        size += n
+        if size >= CHUNK_FILES:
+            chunks.append(current)
+            current, size = [], 0
+    if current:
+        chunks.append(current)
+    return chunks
+
+
 def _pooled(parts, todo, settings, registry, cwd, jobs, record):
     global _WORK
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -392,14 +418,14 @@ def _pooled(parts, todo, settings, registry, cwd, jobs, record):
 
     _WORK = (parts, settings, registry, cwd, record)
     done: set[int] = set()
-    largest_first = sorted(todo, key=lambda i: -len(parts[i].candidates))
+    chunks = _chunks(parts, todo)
     try:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = {pool.submit(_work_on, i): i for i in largest_first}
+        with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_work_on, chunk) for chunk in chunks]
             for future in as_completed(futures):
-                i = futures[future]
-                yield i, future.result()
-                done.add(i)
+                for i, outcome in future.result():
+                    yield i, outcome
+                    done.add(i)
     except BrokenProcessPool:
         pass  # a worker died (killed, out of memory): what is left runs in this process
     finally:
@@ -407,17 +433,22 @@ def _pooled(parts, todo, settings, registry, cwd, jobs, record):
     return done
 
 
-def _work_on(i: int) -> UnitOutcome:
-    """In a worker: lint unit ``i`` of the inherited work (a bug becomes an InternalError)."""
+def _work_on(chunk: list[int]) -> list[tuple[int, UnitOutcome]]:
+    """In a worker: lint the units ``chunk`` of the inherited work (a bug becomes an
+    InternalError of its unit)."""
     parts, settings, registry, cwd, record = _WORK
     gc.disable()
-    try:
-        with budget.clock():
-            return _lint_unit(parts[i], settings, registry, cwd, None, record, keep_model=False)
-    except Exception as exc:
-        return UnitOutcome([], [], 0, errors=[InternalError("engine", parts[i].label, f"{type(exc).__name__}: {exc}", traceback.format_exc())])
-    finally:
-        _reclaim()
+    out = []
+    with budget.clock():
+        for i in chunk:
+            try:
+                out.append((i, _lint_unit(parts[i], settings, registry, cwd, None, record, keep_model=False)))
+            except Exception as exc:
+                error = InternalError("engine", parts[i].label, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+                out.append((i, UnitOutcome([], [], 0, errors=[error])))
+            finally:
+                _reclaim()
+    return out
 
 
 # ------------------------------------------------------------------ one unit

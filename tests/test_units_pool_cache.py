@@ -102,6 +102,16 @@ def test_fixtures_give_the_same_findings_with_two_workers(reference, monkeypatch
     assert reference["files"] > 500 and not reference["errors"]
 
 
+def test_small_units_go_to_workers_in_chunks_big_ones_alone():
+    sizes = [1] * 100 + [engine.CHUNK_FILES * 3, 5, engine.CHUNK_FILES]
+    parts = [units.Unit("docker", None, [object()] * n) for n in sizes]
+    chunks = engine._chunks(parts, list(range(len(parts))))
+    assert sorted(i for chunk in chunks for i in chunk) == list(range(len(parts)))  # each once
+    assert chunks[0] == [100] and chunks[1] == [102]  # the longest tasks first, alone
+    assert all(sum(sizes[i] for i in chunk) <= engine.CHUNK_FILES + 5 for chunk in chunks[2:])
+    assert len(chunks) == 2 + -(-(100 + 5) // engine.CHUNK_FILES)
+
+
 def _die(i):
     os._exit(9)  # a worker killed (out of memory, a signal)
 
