@@ -144,8 +144,8 @@ def test_warm_run_parses_nothing_and_gives_the_same_findings(reference, tmp_path
     assert _shape(warm) == reference
 
 
-def _cached_units(tmp_path, monkeypatch, cache):
-    """Lint ``tmp_path/repo``; return (result, labels of the units linted, not cached)."""
+def _linted_units(monkeypatch) -> list:
+    """Spy on the units linted (not taken from the cache): a list of their files' relpaths."""
     linted = []
     real = engine._lint_unit
 
@@ -154,6 +154,12 @@ def _cached_units(tmp_path, monkeypatch, cache):
         return real(unit, *args, **kwargs)
 
     monkeypatch.setattr(engine, "_lint_unit", spy)
+    return linted
+
+
+def _cached_units(tmp_path, monkeypatch, cache):
+    """Lint ``tmp_path/repo``; return (result, labels of the units linted, not cached)."""
+    linted = _linted_units(monkeypatch)
     result = _lint(tmp_path / "repo", cwd=tmp_path, cache=cache)
     return result, linted
 
@@ -334,19 +340,6 @@ def test_digests_are_reused_only_for_files_that_did_not_change(tmp_path, monkeyp
     changed = _shape(_lint(repo, cwd=tmp_path, cache=cache))
     assert str(dockerfile) in reads
     assert changed == _shape(_lint(repo, cwd=tmp_path))
-
-
-def _linted_units(monkeypatch) -> list:
-    """Spy on the units linted (not taken from the cache): a list of their files' relpaths."""
-    linted = []
-    real = engine._lint_unit
-
-    def spy(unit, *args, **kwargs):
-        linted.append(sorted(c.relpath for c in unit.candidates))
-        return real(unit, *args, **kwargs)
-
-    monkeypatch.setattr(engine, "_lint_unit", spy)
-    return linted
 
 
 def test_files_named_on_the_command_line_are_cached_and_see_files_appear(tmp_path, capsys, monkeypatch):
