@@ -207,7 +207,7 @@ def enabled_entries(registry: Registry, settings: Settings) -> list[RuleEntry]:
 
 
 def enabled_rules(registry: Registry, settings: Settings) -> list[type[Rule]]:
-    return [entry.load() for entry in enabled_entries(registry, settings)]
+    return registry.load_rules(enabled_entries(registry, settings))
 
 
 def rule_options(rule: type[Rule], settings: Settings) -> dict:

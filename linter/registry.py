@@ -134,14 +134,19 @@ class Registry:
     def rules(self) -> list[type[Rule]]:
         """Every rule class, all imported (and checked for clashing names)."""
         if self._rules is None:
-            rules = [e.load() for e in self.entries]
-            seen: dict[str, type[Rule]] = {}
-            for rule in rules:
-                if rule.name in seen:
-                    raise RegistryError(f"duplicate rule name {rule.name!r}: {seen[rule.name].origin} and {rule.origin}")
-                seen[rule.name] = rule
-            self._rules = rules
+            self._rules = self.load_rules(self.entries)
         return self._rules
+
+    def load_rules(self, entries: list[RuleEntry]) -> list[type[Rule]]:
+        """The classes of ``entries``, imported; two of every imported rule with one name
+        are refused (a clash matters once both are in use)."""
+        rules = [e.load() for e in entries]
+        seen: dict[str, type[Rule]] = {}
+        for rule in [e._cls for e in self.entries if e.loaded]:
+            if rule.name in seen:
+                raise RegistryError(f"duplicate rule name {rule.name!r}: {seen[rule.name].origin} and {rule.origin}")
+            seen[rule.name] = rule
+        return rules
 
     @property
     def by_code(self) -> dict[str, type[Rule]]:

@@ -110,3 +110,16 @@ def test_a_plugin_that_fails_to_import_is_a_usage_error_when_its_rule_runs(tmp_p
     # not selected: never imported, no error
     code, _, err = run_cli(["--no-cache", "--ignore", "XMP", str(repo)], capsys)
     assert code in (0, 1) and "XMP001" not in err
+
+
+CLASHING_MODULE = RULE_MODULE.replace('"misnamed-plugin-rule"', '"script-injection"')
+
+
+def test_two_rules_with_one_name_stop_a_lint_run_that_selects_by_code(tmp_path, monkeypatch, capsys):
+    """Names are not read to select by code, but a run that imports both rules refuses them."""
+    _install(tmp_path, monkeypatch, "pipelint_clashing_plugin", "XMP001 = pipelint_clashing_plugin:Misnamed", CLASHING_MODULE)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "Dockerfile").write_text("FROM python:3.12\n")
+    code, _, err = run_cli(["--no-cache", str(repo)], capsys)
+    assert code == 2 and "duplicate rule name 'script-injection'" in err, err
