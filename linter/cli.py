@@ -13,7 +13,14 @@ import sys
 from . import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-SUBCOMMANDS = ("rules", "rule")
+#: Subcommands other than linting: name -> (module, function taking argv after the name).
+SUBCOMMANDS = {
+    "rules": ("pipelint.cli", "_rules_command"),
+    "rule": ("pipelint.cli", "_rule_command"),
+    "graph": ("pipelint.promotion.command", "main"),
+    "baseline": ("pipelint.baseline", "main"),
+    "completion": ("pipelint.completion", "main"),
+}
 
 
 def _lint_parser() -> argparse.ArgumentParser:
@@ -101,7 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv and argv[0] in SUBCOMMANDS:
-            return _rules_command(argv)
+            import importlib
+
+            module, function = SUBCOMMANDS[argv[0]]
+            return getattr(importlib.import_module(module), function)(argv[1:])
         return _lint_command(argv)
     except KeyboardInterrupt:
         _err("interrupted")
@@ -291,18 +301,22 @@ def _fix_command(args, paths, settings, registry) -> int:
 
 
 def _rules_command(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="pipelint rules", description="List every registered rule.")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    return _show(p.parse_args(argv), "rules")
+
+
+def _rule_command(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="pipelint rule", description="Show a rule's documentation.")
+    p.add_argument("rule", help="code (PL502) or name (script-injection)")
+    return _show(p.parse_args(argv), "rule")
+
+
+def _show(args, command: str) -> int:
     from .registry import RegistryError
 
-    if argv[0] == "rules":
-        p = argparse.ArgumentParser(prog="pipelint rules", description="List every registered rule.")
-        p.add_argument("--format", choices=("text", "json"), default="text")
-        args = p.parse_args(argv[1:])
-    else:
-        p = argparse.ArgumentParser(prog="pipelint rule", description="Show a rule's documentation.")
-        p.add_argument("rule", help="code (PL502) or name (script-injection)")
-        args = p.parse_args(argv[1:])
     try:
-        return _show_rules(argv[0], args, _registry())
+        return _show_rules(command, args, _registry())
     except RegistryError as exc:  # raised where a rule is first imported
         _err(str(exc))
         return EXIT_USAGE
