@@ -11,6 +11,7 @@ import os
 import sys
 
 from . import __version__
+from .reporters import FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 #: Subcommands other than linting: name -> (module, function taking argv after the name).
@@ -23,17 +24,24 @@ SUBCOMMANDS = {
 }
 
 
-def _lint_parser() -> argparse.ArgumentParser:
+_DESCRIPTION = (
+    "Lint delivery pipelines: GitHub Actions, GitLab CI, Azure Pipelines, Kubernetes and Argo "
+    "Rollouts manifests, Dockerfiles and SQL migrations."
+)
+
+
+def _lint_parser(prog: str = "pipelint", description: str = _DESCRIPTION) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="pipelint",
-        description="Lint delivery pipelines: GitHub Actions, GitLab CI, Azure Pipelines, Kubernetes and Argo "
-        "Rollouts manifests, Dockerfiles and SQL migrations.",
-        epilog="Subcommands: 'pipelint rules' lists the rules, 'pipelint rule PL502' explains one. "
-        "To lint a folder literally named 'rules', write ./rules.",
+        prog=prog,
+        description=description,
+        epilog="Subcommands: 'pipelint rules' lists the rules, 'pipelint rule PL502' explains one, "
+        "'pipelint graph' draws the promotion paths, 'pipelint baseline' records today's findings, "
+        "'pipelint completion bash|zsh|fish' prints a completion script. "
+        "To lint a folder named like a subcommand, write ./rules.",
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to lint (default: .)")
     p.add_argument("--version", action="version", version=f"pipelint {__version__}")
-    p.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text", help="output format (default: text)")
+    p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text; gitlab: Code Quality JSON)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE instead of standard output")
     p.add_argument("--sarif-output", metavar="FILE", help="also write SARIF to FILE (one run prints and uploads)")
     p.add_argument("--config", metavar="FILE", help="use this config file instead of searching for one")
@@ -51,6 +59,8 @@ def _lint_parser() -> argparse.ArgumentParser:
     p.add_argument("--action-pins", metavar="FILE", help='JSON of "owner/repo@ref": "<sha>": lets PL501 pin actions')
     p.add_argument("--fail-on", choices=("error", "warning", "note"), help="lowest severity that fails the run (default: warning)")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    p.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in FILE (see 'pipelint baseline')")
+    p.add_argument("--changed-since", metavar="REV", help="report only findings in files changed since the git revision REV")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text output")
     p.add_argument("--jobs", "-j", type=_positive, metavar="N", help="worker processes (default: one per core)")
     p.add_argument("--cache-dir", metavar="DIR", help="keep the result cache in DIR (default: .pipelint_cache in the project root)")
@@ -128,6 +138,20 @@ def _registry():
 
 def _lint_command(argv: list[str]) -> int:
     args = _lint_parser().parse_args(argv)
+    if args.fix or args.diff:
+        if args.baseline or args.changed_since:
+            _err("--baseline and --changed-since select what is reported; they do not combine with --fix or --diff")
+            return EXIT_USAGE
+    outcome = lint_run(args)
+    if isinstance(outcome, int):
+        return outcome
+    result, settings, registry = outcome
+    return _report(args, result, settings, registry)
+
+
+def lint_run(args):
+    """Set up and run the lint ``args`` ask for: ``(result, settings, registry)``, or the
+    exit status when it cannot run (usage error, internal error) or ran ``--fix``."""
     from .config import ConfigError, Severity, load_settings
     from .registry import RegistryError
 
@@ -161,6 +185,25 @@ def _lint_command(argv: list[str]) -> int:
             _err(f"{p}: no such file or directory")
             return EXIT_USAGE
 
+    recorded = None
+    if getattr(args, "baseline", None):
+        from .baseline import BaselineError, load
+
+        try:
+            recorded = load(args.baseline)
+        except BaselineError as exc:
+            _err(str(exc))
+            return EXIT_USAGE
+    changed = None
+    if getattr(args, "changed_since", None):
+        from .changes import ChangesError, changed_files
+
+        try:
+            changed = changed_files(args.changed_since, paths[0])
+        except ChangesError as exc:
+            _err(str(exc))
+            return EXIT_USAGE
+
     if args.fix or args.diff:
         return _fix_command(args, paths, settings, registry)
 
@@ -173,9 +216,24 @@ def _lint_command(argv: list[str]) -> int:
 
         cache = ResultCache.open(args.cache_dir or settings.cache_dir, settings.base_dir or os.getcwd(), notices)
     jobs = args.jobs or settings.jobs or _cpus()
+    from . import progress
+
+    bar = progress.ProgressBar() if progress.wanted(args) else None
     try:
-        result = lint(paths, settings, registry, jobs=jobs, cache=cache, keep_model=False)
+        try:
+            result = lint(paths, settings, registry, jobs=jobs, cache=cache, keep_model=False, progress=bar)
+        finally:
+            if bar is not None:
+                bar.close()
         result.notices[:0] = notices
+        if changed is not None:
+            from .changes import keep_changed
+
+            keep_changed(result, changed)
+        if recorded is not None:
+            from .baseline import apply
+
+            apply(result, args.baseline, recorded)
     except RegistryError as exc:  # a plugin rule that cannot be imported (on first use)
         _err(str(exc))
         return EXIT_USAGE
@@ -189,12 +247,22 @@ def _lint_command(argv: list[str]) -> int:
             _err("run with --verbose for the traceback, and please report it")
         return EXIT_INTERNAL
 
+    return result, settings, registry
+
+
+def print_notices(result, args) -> None:
+    """Skip notices on stderr (verbose ones with ``-v``; none with ``-q``)."""
     if not args.quiet:
         from .discovery import VerboseNotice
 
         for notice in result.notices:
             if args.verbose or not isinstance(notice, VerboseNotice):
                 _err(notice)
+
+
+def _report(args, result, settings, registry) -> int:
+    """Print ``result`` as ``args`` ask; the exit status."""
+    print_notices(result, args)
 
     from .reporters import render
 
@@ -218,18 +286,23 @@ def _lint_command(argv: list[str]) -> int:
         return EXIT_USAGE
 
     if result.internal_errors:
-        if args.format != "text" or args.output:  # not already shown on the terminal
-            for e in result.internal_errors:
-                _err(f"internal error in {e.rule} on {e.path or 'the project'}: {e.message}")
-                if args.verbose:
-                    sys.stderr.write(e.traceback)
-        if not args.verbose:
-            _err("run with --verbose for the traceback, and please report it")
+        report_internal_errors(result, args, shown=args.format == "text" and not args.output)
         return EXIT_INTERNAL
     if args.exit_zero:
         return EXIT_CLEAN
     failing = any(d.severity >= settings.fail_on for d in result.active)
     return EXIT_FINDINGS if failing else EXIT_CLEAN
+
+
+def report_internal_errors(result, args, shown: bool = False) -> None:
+    """Internal errors on stderr (``shown``: the text report already listed them)."""
+    if not shown:
+        for e in result.internal_errors:
+            _err(f"internal error in {e.rule} on {e.path or 'the project'}: {e.message}")
+            if args.verbose:
+                sys.stderr.write(e.traceback)
+    if not args.verbose:
+        _err("run with --verbose for the traceback, and please report it")
 
 
 def _fix_command(args, paths, settings, registry) -> int:

@@ -84,10 +84,12 @@ class Fix:
 
 @dataclass(slots=True)
 class Suppression:
-    """An inline ``# pipelint: ignore[...]`` that silenced a diagnostic."""
+    """What silenced a diagnostic: an inline ``# pipelint: ignore[...]`` (kind
+    ``inSource``, SARIF's word) or a baseline file (kind ``external``)."""
 
     justification: str
     span: Span
+    kind: str = "inSource"
 
 
 @dataclass(slots=True)

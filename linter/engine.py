@@ -44,6 +44,10 @@ class LintResult:
     #: The enabled rules: classes, or registry entries that read like them (imported on use).
     rules: list = field(default_factory=list)
     root: str = "."
+    #: With ``--baseline``: a :class:`pipelint.baseline.Comparison` (new, unchanged, fixed).
+    baseline: object = None
+    #: With ``--changed-since``: findings left out because their file did not change.
+    outside_changes: int = 0
 
     @property
     def active(self) -> list[Diagnostic]:
@@ -230,13 +234,15 @@ def lint(
     jobs: int = 1,
     cache=None,
     keep_model: bool = True,
+    progress=None,
 ) -> LintResult:
     """Lint ``paths``. ``overlay`` (absolute path -> text) replaces what those files hold
     on disk: the fix engine re-lints its edited texts before writing anything.
 
     ``jobs``: worker processes for the units (see :mod:`pipelint.units`); the output is
     the same for any value. ``cache``: a :class:`pipelint.runcache.ResultCache` (not used
-    with an overlay). ``keep_model``: keep every unit's model for ``LintResult.project``
+    with an overlay). ``progress(done, total)``: told the files linted so far, after the
+    cache was consulted and as each unit finishes. ``keep_model``: keep every unit's model for ``LintResult.project``
     (the API, the fix engine); without it each unit's model is dropped once its rules
     ran, so memory is bounded by the largest unit. Units linted in a worker or taken from
     the cache have no model: ``project`` is then None."""
@@ -247,7 +253,7 @@ def lint(
     gc.disable()
     try:
         tables.configure(settings.tables)  # this run's `[tool.pipelint.tables]` rows
-        return _lint(paths, settings, registry, cwd, overlay, jobs, None if overlay else cache, keep_model)
+        return _lint(paths, settings, registry, cwd, overlay, jobs, None if overlay else cache, keep_model, progress)
     finally:
         if was_enabled:
             gc.enable()
@@ -275,7 +281,7 @@ class UnitOutcome:
         return state
 
 
-def _lint(paths, settings, registry, cwd, overlay, jobs, cache, keep_model) -> LintResult:
+def _lint(paths, settings, registry, cwd, overlay, jobs, cache, keep_model, progress=None) -> LintResult:
     from . import units
 
     cwd = cwd or os.getcwd()
@@ -310,10 +316,17 @@ def _lint(paths, settings, registry, cwd, overlay, jobs, cache, keep_model) -> L
     todo = [i for i, o in enumerate(outcomes) if o is None]
     if todo:
         enabled_rules(registry, settings)  # imported here, before any worker forks: a broken plugin is a usage error
+    total = len(candidates)
+    done = total - sum(len(parts[i].candidates) for i in todo)
+    if progress is not None:
+        progress(done, total)
     for i, outcome in _run_units(parts, todo, settings, registry, cwd, overlay, jobs, record=cache is not None, keep_model=keep_model):
         outcomes[i] = outcome
         if i in keys:
             cache.store(keys[i], outcome)
+        if progress is not None:
+            done += len(parts[i].candidates)
+            progress(done, total)
     return _merge(outcomes, notices, cwd, registry, settings, keep_model)
 
 

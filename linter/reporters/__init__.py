@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "json", "sarif", "github", "gitlab")
 
 
 def render(fmt: str, result, stream, *, color: bool | None = None, verbose: bool = False, registry=None) -> None:
@@ -21,6 +21,10 @@ def render(fmt: str, result, stream, *, color: bool | None = None, verbose: bool
         r(result, stream, registry=registry)
     elif fmt == "github":
         from .github import render as r
+
+        r(result, stream)
+    elif fmt == "gitlab":
+        from .gitlab import render as r
 
         r(result, stream)
     else:  # pragma: no cover - argparse restricts choices

@@ -50,7 +50,7 @@ def render(result, stream) -> None:
         "version": 1,
         "diagnostics": (diagnostic_dict(d) for d in result.active),
         "suppressed": (
-            dict(diagnostic_dict(d), justification=d.suppression.justification)
+            dict(diagnostic_dict(d), justification=d.suppression.justification, kind=d.suppression.kind)
             for d in result.diagnostics
             if d.suppression is not None
         ),
@@ -59,6 +59,11 @@ def render(result, stream) -> None:
             {"rule": e.rule, "path": e.path, "message": e.message} for e in result.internal_errors
         ],
     }
+    if result.baseline is not None:
+        b = result.baseline
+        sections["baseline"] = {"file": b.file, "new": b.new, "unchanged": b.unchanged, "fixed": b.fixed}
+    if result.outside_changes:
+        sections["outside_changes"] = result.outside_changes
     # One finding per line, written as it is made: json's C encoder (indenting every
     # field goes through its pure-Python encoder, 5x slower on thousands of findings),
     # and no copy of the whole output in memory (it was 46 MB on the corpus).
@@ -66,7 +71,7 @@ def render(result, stream) -> None:
     last = len(sections) - 1
     for n, (key, value) in enumerate(sections.items()):
         comma = "," if n < last else ""
-        if isinstance(value, (list, int)):
+        if isinstance(value, (list, dict, int)):
             stream.write(f'  "{key}": {_encode(value)}{comma}\n')
             continue
         opened = False

@@ -9,51 +9,15 @@ fingerprint (rule, file, logical path, normalised snippet).
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from .. import __version__
-from ..fingerprints import line_hashes, logical_fingerprint
+from .sources import Sources
 
 INFORMATION_URI = "https://github.com/pipelint/pipelint"
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "note": "note"}
 _SECURITY_SEVERITY = {"error": "8.0", "warning": "5.5", "note": "3.0"}
-
-
-def repository_root(start: str, default: str | None = None) -> str:
-    """The nearest folder at or above ``start`` holding ``.git``, else ``default`` (the cwd)."""
-    here = os.path.abspath(start)
-    while True:
-        if os.path.exists(os.path.join(here, ".git")):
-            return here
-        parent = os.path.dirname(here)
-        if parent == here:
-            return os.path.abspath(default or os.getcwd())
-        here = parent
-
-
-def _artifact_root(cwd: str, files: list[str]) -> str:
-    """The root that every reported file's URI is relative to.
-
-    The repository that holds the reported files (not the one of the current directory:
-    ``pipelint /checkout`` may run from anywhere); without a repository, the current
-    directory when it holds every file, else the files' common folder.
-    """
-    if not files:
-        return repository_root(cwd, cwd)
-    try:
-        common = os.path.commonpath(files)
-    except ValueError:  # different drives
-        return repository_root(cwd, cwd)
-    if os.path.isfile(common):
-        common = os.path.dirname(common)
-    inside_cwd = all(_inside(f, cwd) for f in files)
-    return repository_root(common, cwd if inside_cwd else common)
-
-
-def _inside(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _markdown_to_text(doc: str) -> str:
@@ -78,67 +42,6 @@ def rule_descriptor(rule) -> dict:
     }
 
 
-class _Paths:
-    """Repository-relative URIs and file texts (for fingerprints), cached per file."""
-
-    def __init__(self, root: str, cwd: str):
-        self.root = root
-        self.cwd = cwd
-        self._hashes: dict[str, list[str] | None] = {}
-        self._texts: dict[str, str | None] = {}
-
-    def absolute(self, path: str) -> str:
-        return os.path.normpath(path if os.path.isabs(path) else os.path.join(self.cwd, path))
-
-    def uri(self, path: str) -> str:
-        absolute = self.absolute(path)
-        try:
-            rel = os.path.relpath(absolute, self.root)
-        except ValueError:  # another drive
-            rel = ".."
-        if rel == ".." or rel.startswith(".." + os.sep):
-            return Path(absolute).as_uri()
-        return rel.replace(os.sep, "/")
-
-    def artifact(self, path: str) -> dict:
-        """An artifactLocation: relative to %SRCROOT%, or an absolute URI without a base."""
-        uri = self.uri(path)
-        if uri.startswith("file:"):
-            return {"uri": uri}
-        return {"uri": uri, "uriBaseId": "%SRCROOT%"}
-
-    def text(self, path: str) -> str | None:
-        if path not in self._texts:
-            absolute = path if os.path.isabs(path) else os.path.join(self.cwd, path)
-            try:
-                with open(absolute, encoding="utf-8", errors="replace", newline="") as fh:
-                    self._texts[path] = fh.read()
-            except OSError:
-                self._texts[path] = None
-        return self._texts[path]
-
-    def line_hash(self, path: str, line: int) -> str | None:
-        if path not in self._hashes:
-            text = self.text(path)
-            self._hashes[path] = line_hashes(text) if text is not None else None
-        hashes = self._hashes[path]
-        if hashes and 1 <= line <= len(hashes):
-            return hashes[line - 1]
-        return None
-
-    def snippet(self, path: str, span) -> str:
-        text = self.text(path)
-        if text is None:
-            return ""
-        # the lines and columns of spans: '\n'-separated, after the byte-order mark
-        lines = [line.rstrip("\r") for line in text.removeprefix("\ufeff").split("\n")]
-        if not 1 <= span.start.line <= len(lines):
-            return ""
-        if span.start.line == span.end.line:
-            return lines[span.start.line - 1][span.start.column - 1 : span.end.column - 1]
-        return lines[span.start.line - 1][span.start.column - 1 :]
-
-
 def _region(span) -> dict:
     region = {"startLine": span.start.line, "startColumn": span.start.column}
     if span.end.line >= span.start.line:
@@ -150,7 +53,7 @@ def _region(span) -> dict:
     return region
 
 
-def _location(paths: _Paths, span, message: str | None = None, index: int | None = None) -> dict:
+def _location(paths: Sources, span, message: str | None = None, index: int | None = None) -> dict:
     loc: dict = {
         "physicalLocation": {
             "artifactLocation": paths.artifact(span.path),
@@ -164,7 +67,7 @@ def _location(paths: _Paths, span, message: str | None = None, index: int | None
     return loc
 
 
-def _fix(paths: _Paths, fix) -> dict:
+def _fix(paths: Sources, fix) -> dict:
     changes: dict[str, list] = {}
     for edit in fix.edits:
         changes.setdefault(edit.path, []).append(
@@ -183,11 +86,8 @@ def _fix(paths: _Paths, fix) -> dict:
 
 
 def build(result, registry=None) -> dict:
-    cwd = os.path.abspath(result.root or os.getcwd())
-    reported = {d.path for d in result.diagnostics} | {r.span.path for d in result.diagnostics for r in d.related}
-    absolute = sorted({os.path.normpath(p if os.path.isabs(p) else os.path.join(cwd, p)) for p in reported})
-    root = _artifact_root(cwd, absolute)
-    paths = _Paths(root, cwd)
+    paths = Sources.of(result)
+    root = paths.root
     rules = list(result.rules)
     known = {r.code for r in rules}
     if registry is not None:  # findings of rules outside the enabled set (PL005 etc.)
@@ -207,10 +107,7 @@ def build(result, registry=None) -> dict:
         }
         if d.code in index:
             res["ruleIndex"] = index[d.code]
-        fingerprints = {
-            "pipelint/v1": logical_fingerprint(d.code, paths.uri(d.path), d.logical_path, paths.snippet(d.path, d.span)),
-        }
-        res["fingerprints"] = fingerprints
+        res["fingerprints"] = {"pipelint/v1": paths.fingerprint(d)}
         line_hash = paths.line_hash(d.path, d.span.start.line)
         if line_hash:
             res["partialFingerprints"] = {"primaryLocationLineHash": line_hash}
@@ -219,7 +116,9 @@ def build(result, registry=None) -> dict:
         if d.fix is not None:
             res["fixes"] = [_fix(paths, d.fix)]
         if d.suppression is not None:
-            res["suppressions"] = [{"kind": "inSource", "justification": d.suppression.justification or "suppressed inline"}]
+            res["suppressions"] = [{"kind": d.suppression.kind, "justification": d.suppression.justification or "suppressed inline"}]
+        if "baseline" in d.extra:  # with --baseline: "new", or "unchanged" (suppressed by it)
+            res["baselineState"] = d.extra["baseline"]
         results.append(res)
     run = {
         "tool": {

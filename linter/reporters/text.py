@@ -79,7 +79,7 @@ def render(result, stream, *, color: bool | None = None, verbose: bool = False) 
             console.print(Text(e.traceback, style="dim"))
     by_severity = Counter(str(d.severity) for d in active)
     by_rule = Counter(f"{d.code} {d.name}" for d in active)
-    suppressed = sum(1 for d in result.diagnostics if d.suppression is not None)
+    suppressed = sum(1 for d in result.diagnostics if d.suppression is not None and d.suppression.kind == "inSource")
     fixable = sum(1 for d in active if d.fix is not None)
     files = f"{result.files} file{'s' if result.files != 1 else ''}"
     if not active:
@@ -91,6 +91,11 @@ def render(result, stream, *, color: bool | None = None, verbose: bool = False) 
         summary.append(f" {suppressed} suppressed inline.")
     if fixable:
         summary.append(f" {fixable} with a fix suggestion.")
+    if result.baseline is not None:
+        b = result.baseline
+        summary.append(f" Baseline {b.file}: {b.unchanged} not shown, {b.fixed} fixed since.")
+    if result.outside_changes:
+        summary.append(f" {result.outside_changes} in files not changed since the revision not shown.")
     console.print(summary)
     if by_rule:
         for rule, count in sorted(by_rule.items()):
