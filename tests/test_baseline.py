@@ -164,3 +164,13 @@ def test_baseline_does_not_combine_with_fix(repo, capsys):
     code, _, err = run_cli(["--fix", "--baseline", ".pipelint-baseline.json", "."], capsys)
     assert code == 2
     assert "do not combine with --fix" in err
+
+
+def test_sarif_with_baseline_states_is_valid_sarif(repo, capsys):
+    from test_sarif import _schema_validator
+
+    record(capsys)
+    (repo / WF).write_text(PR.replace("pull_request.body", "pull_request.head.ref"))
+    _, out, _ = run_cli(["--no-cache", "--format", "sarif", "--baseline", ".pipelint-baseline.json", "."], capsys)
+    errors = sorted(_schema_validator().iter_errors(json.loads(out)), key=str)
+    assert errors == []
