@@ -14,14 +14,6 @@ from . import __version__
 from .reporters import FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-#: Subcommands other than linting: name -> (module, function taking argv after the name).
-SUBCOMMANDS = {
-    "rules": ("pipelint.cli", "_rules_command"),
-    "rule": ("pipelint.cli", "_rule_command"),
-    "graph": ("pipelint.promotion.command", "main"),
-    "baseline": ("pipelint.baseline", "main"),
-    "completion": ("pipelint.completion", "main"),
-}
 
 
 _DESCRIPTION = (
@@ -118,16 +110,31 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv and argv[0] in SUBCOMMANDS:
-            import importlib
-
-            module, function = SUBCOMMANDS[argv[0]]
-            return getattr(importlib.import_module(module), function)(argv[1:])
+            return SUBCOMMANDS[argv[0]](argv[1:])
         return _lint_command(argv)
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
     except BrokenPipeError:
         return EXIT_CLEAN
+
+
+def _graph_command(argv: list[str]) -> int:
+    from .promotion.command import main as graph
+
+    return graph(argv)
+
+
+def _baseline_command(argv: list[str]) -> int:
+    from .baseline import main as baseline
+
+    return baseline(argv)
+
+
+def _completion_command(argv: list[str]) -> int:
+    from .completion import main as completion
+
+    return completion(argv)
 
 
 def _registry():
@@ -431,3 +438,14 @@ def _rule_row(rule) -> dict:
         "summary": rule.summary(),
         "origin": rule.origin,
     }
+
+
+#: Subcommands other than linting: name -> function of the arguments after the name
+#: (each imports its module only when it runs).
+SUBCOMMANDS = {
+    "rules": _rules_command,
+    "rule": _rule_command,
+    "graph": _graph_command,
+    "baseline": _baseline_command,
+    "completion": _completion_command,
+}

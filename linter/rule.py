@@ -9,6 +9,8 @@ through the ``pipelint.rules`` entry-point group, built-in ones included.
 
 from __future__ import annotations
 
+import re
+
 import inspect
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Iterable
@@ -88,8 +90,23 @@ class Rule:
         for i, line in enumerate(lines):
             if line.strip().lower().startswith("## what it does"):
                 body = " ".join(_until_heading(lines[i + 1 :]))
-                return body.split(". ")[0].rstrip(".") + "."
+                return _first_sentence(body).rstrip(".") + "."
         return (lines[0] if lines else cls.name).strip()
+
+
+def _first_sentence(text: str) -> str:
+    """Up to the first ". " outside code spans that does not end an abbreviation."""
+    code = False
+    for i, ch in enumerate(text):
+        if ch == "`":
+            code = not code
+        elif ch == "." and not code and text[i + 1 : i + 2] in (" ", "") and not _ABBREVIATION.search(text, 0, i + 1):
+            return text[:i]
+    return text
+
+
+#: "e.g.", "i.e.", "etc." and "..." end no sentence.
+_ABBREVIATION = re.compile(r"(?:\be\.g|\bi\.e|\betc|\.\.)\.$")
 
 
 def _until_heading(lines: list[str]) -> list[str]:

@@ -51,7 +51,19 @@ class InvalidFile(Rule):
             related = ()
             if problem.related_node is not None:
                 related = (Related(file.node_span(problem.related_node), "first defined here"),)
-            yield self.diagnostic(span, f"cannot read this file: {problem.message}", related=related)
+            yield self.diagnostic(span, _message(problem.message), related=related)
+
+
+_LEAD, _FIX = "Cannot read this file: ", "; fix the file or exclude it."
+
+
+def _message(problem: str) -> str:
+    """One sentence under 200 characters: a long parser message is shortened, not the fix."""
+    text = " ".join(problem.split()).rstrip(".")
+    room = 199 - len(_LEAD) - len(_FIX)
+    if len(text) > room:
+        text = text[: room - 1].rstrip() + "…"
+    return f"{_LEAD}{text}{_FIX}"
 
 
 def _offset(file, line: int, column: int) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pipelint.diagnostics import Severity
 from pipelint.kustomize import kustomize_patches
 from pipelint.rule import Rule
@@ -116,7 +118,41 @@ ARGO_SCHEMAS = {
 
 
 def _sentence(message: str) -> str:
-    message = message.strip()
-    if len(message) > 197:
-        message = message[:194].rstrip() + "..."
+    """The validator's message as one sentence under 200 characters: capitalised (a
+    message that starts with a quoted key path names it as a key), a long list of
+    accepted keys or values shortened to what fits, and a full stop."""
+    message = " ".join(message.split()).rstrip(".")
+    if message.startswith("'"):
+        message = "Key " + message
+    message = message[:1].upper() + message[1:]
+    if ";" not in message:  # the fix of a missing key, which the validator leaves implied
+        if re.search(r" is missing the (?:required )?keys ", message):
+            message += "; add them"
+        elif re.search(r" is missing the (?:required )?key ", message):
+            message += "; add it"
+        elif " needs one of the keys " in message:
+            message += "; add one"
+    return _fit(message, 198) + "."
+
+
+def _fit(message: str, limit: int) -> str:
+    """``message`` with its list of accepted keys or values cut to fit ``limit``."""
+    if len(message) <= limit:
+        return message
+    tail = re.search(r"expected one of: (.+)$", message)
+    if tail:
+        items = tail[1].split(", ")
+        head = message[: tail.start(1)]
+        for keep in range(len(items) - 1, 0, -1):
+            shorter = f"{head}{', '.join(items[:keep])} and {len(items) - keep} more"
+            if len(shorter) <= limit:
+                return shorter
+    enum = re.search(r"'[^']*'(?:, '[^']*')+ or '[^']*'", message)
+    if enum:
+        items = re.findall(r"'[^']*'", enum[0])
+        for keep in range(len(items) - 1, 0, -1):
+            listed = f"{', '.join(items[:keep])} or one of {len(items) - keep} more"
+            shorter = message[: enum.start()] + listed + message[enum.end() :]
+            if len(shorter) <= limit:
+                return shorter
     return message

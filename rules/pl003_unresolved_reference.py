@@ -189,8 +189,8 @@ class UnresolvedReference(Rule):
             guess = by_stem.get(wanted.lower()) or _closest(wanted, known)
             hint = f"; did you mean '{guess}'?" if guess else "; use the `name:` of a workflow in this repository."
             message = _fit(
-                f"workflow_run listens for workflow '{wanted}', but no workflow in this repository has that name, so this workflow never runs{hint}",
-                f"workflow_run names workflow '{wanted}', which does not exist here, so this never runs{hint}",
+                f"`workflow_run` listens for workflow '{wanted}', but no workflow in this repository has that name, so this workflow never runs{hint}",
+                f"`workflow_run` names workflow '{wanted}', which does not exist here, so this never runs{hint}",
             )
             path = "on.workflow_run.workflows" + ("" if scalar else f"[{index.get(id(node), 0)}]")
             yield self.diagnostic(pipeline.file.node_span(node), message, logical_path=path)
@@ -313,10 +313,21 @@ def _closest_path_cached(wanted: str, candidates: tuple) -> str | None:
 
 
 def _fit(*messages: str) -> str:
+    """The first of ``messages`` (longest first) that fits, capitalised; if none does,
+    the last one with its longest quoted names shortened (never its fix)."""
+    messages = tuple(m[:1].upper() + m[1:] for m in messages)
     for m in messages:
         if len(m) <= _MAX:
             return m
-    return messages[-1][: _MAX - 1].rstrip() + "…"
+    m = messages[-1]
+    while len(m) > _MAX:
+        names = [q for q in re.finditer(r"'([^']{12,})'", m)]
+        if not names:
+            break
+        longest = max(names, key=lambda q: len(q[1]))
+        keep = max(len(longest[1]) - (len(m) - _MAX) - 1, 10)
+        m = m[: longest.start(1)] + longest[1][:keep].rstrip() + "…" + m[longest.end(1) :]
+    return m
 
 
 def _relative(abspath: str, root: str) -> str | None:
@@ -471,10 +482,11 @@ def _gitlab_names(p):
                     continue
                 guess = _closest(item.value, [t for t in templates if t != name])
                 hint = f"; did you mean '{guess}'?" if guess else "; name a job or hidden template defined here or in an include."
+                owner = "Template" if name.startswith(".") else "Job"
                 message = _fit(
-                    f"'{name}' extends '{item.value}', which no job or template of this pipeline defines, so GitLab rejects the pipeline{hint}",
-                    f"'{name}' extends unknown '{item.value}', so GitLab rejects the pipeline{hint}",
-                    f"'{name}' extends unknown '{item.value}'{hint}",
+                    f"{owner} '{name}' extends '{item.value}', which no job or template of this pipeline defines, so GitLab rejects the pipeline{hint}",
+                    f"{owner} '{name}' extends unknown '{item.value}', so GitLab rejects the pipeline{hint}",
+                    f"{owner} '{name}' extends unknown '{item.value}'{hint}",
                 )
                 yield p, pfile, item, message, f"{name}.extends" + ("" if scalar else f"[{i}]")
         if resolve is not None:
@@ -514,9 +526,9 @@ def _bad_reference(node, file, definitions, resolve, templates):
         guess = _closest(first, templates)
         hint = f"; did you mean '{guess}'?" if guess else "; name a job or template defined here or in an include."
         message = _fit(
-            f"!reference {shown} names '{first}', which this pipeline does not define, so GitLab rejects the pipeline{hint}",
-            f"!reference {shown} names unknown '{first}'{hint}",
-            f"!reference names unknown '{first}'{hint}",
+            f"`!reference {shown}` names '{first}', which this pipeline does not define, so GitLab rejects the pipeline{hint}",
+            f"`!reference {shown}` names unknown '{first}'{hint}",
+            f"`!reference` names unknown '{first}'{hint}",
         )
         return items[0], message
     for k in range(2, len(items) + 1):
@@ -532,9 +544,9 @@ def _bad_reference(node, file, definitions, resolve, templates):
         hint = f"; did you mean '{guess}'?" if guess else "; name a key it has."
         owner = ".".join(i.value for i in items[: k - 1])
         message = _fit(
-            f"!reference {shown} points at nothing: '{owner}' has no key '{wanted}', so GitLab rejects the pipeline{hint}",
-            f"!reference {shown}: '{owner}' has no key '{wanted}'{hint}",
-            f"!reference: '{owner}' has no key '{wanted}'{hint}",
+            f"`!reference {shown}` points at nothing: '{owner}' has no key '{wanted}', so GitLab rejects the pipeline{hint}",
+            f"`!reference {shown}`: '{owner}' has no key '{wanted}'{hint}",
+            f"`!reference`: '{owner}' has no key '{wanted}'{hint}",
         )
         return items[k - 1], message
     return None
@@ -571,7 +583,7 @@ def _gitlab_needs(p, resolve):
             message = _fit(
                 f"{job.label} needs '{wanted}', but no job of this pipeline has that name, so GitLab rejects the pipeline{hint}",
                 f"{job.label} needs unknown job '{wanted}'{hint}",
-                f"needs names unknown job '{wanted}'{hint}",
+                f"`needs` names unknown job '{wanted}'{hint}",
             )
             yield p, nfile, name_node, message, f"{job.id}.needs" + ("" if scalar else f"[{i}]")
 
@@ -664,7 +676,7 @@ def _azure_depends_on(p):
                 message = _fit(
                     f"stage '{stage.name}' depends on '{name}', but no stage of this pipeline has that name, so Azure Pipelines rejects it{hint}",
                     f"stage '{stage.name}' depends on unknown stage '{name}'{hint}",
-                    f"dependsOn names unknown stage '{name}'{hint}",
+                    f"`dependsOn` names unknown stage '{name}'{hint}",
                 )
                 suffix = "" if len(nodes) == 1 and isinstance(stage.node, Mapping) and isinstance(stage.node.get("dependsOn"), Scalar) else f"[{i}]"
                 yield p, file, node, message, f"stages.{stage.name}.dependsOn{suffix}"
@@ -689,7 +701,7 @@ def _azure_depends_on(p):
                 message = _fit(
                     f"{job.label} depends on '{wanted}', but {where} has no job of that name, so Azure Pipelines rejects the pipeline{hint}",
                     f"{job.label} depends on unknown job '{wanted}'{hint}",
-                    f"dependsOn names unknown job '{wanted}'{hint}",
+                    f"`dependsOn` names unknown job '{wanted}'{hint}",
                 )
                 prefix = f"stages.{stage_name}.jobs.{job.id}" if stage_name else f"jobs.{job.id}"
                 yield p, job.node_file, need.node, message, f"{prefix}.dependsOn" + ("" if scalar else f"[{i}]")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelint.diagnostics import Severity, clip
+from pipelint.diagnostics import Severity
 from pipelint.rule import Rule
 from pipelint.yamltree import Mapping, Scalar, Sequence
 
@@ -88,7 +88,7 @@ class InvalidExpression(Rule):
                 span = file.scalar_span(node, e.start, e.start + 3)
                 yield self.diagnostic(
                     span,
-                    "unterminated expression: '${{' has no closing '}}'; close it or quote the text",
+                    "Unterminated expression: '${{' has no closing '}}'; close it or quote the text.",
                     logical_path=path_of(root, node),
                 )
                 continue
@@ -114,8 +114,17 @@ class InvalidExpression(Rule):
 
 
 def _message(err) -> str:
-    text = f"invalid expression: {err.message}; GitHub fails the run when it evaluates it"
-    return text if len(text) < 200 else text[:196].rstrip() + "..."
+    return _sentence("Invalid expression: ", err.message, "; GitHub fails the run when it evaluates it, so fix it.")
+
+
+def _sentence(lead: str, detail: str, tail: str) -> str:
+    """``lead + detail + tail`` under 200 characters: a long parser message (``detail``)
+    is shortened, never the consequence and fix in ``tail``."""
+    detail = " ".join(detail.split())
+    room = 199 - len(lead) - len(tail)
+    if len(detail) > room:
+        detail = detail[: max(room - 1, 0)].rstrip() + "…"
+    return f"{lead}{detail}{tail}"
 
 
 def _conditions(parsed):
@@ -192,10 +201,10 @@ def _check_gitlab(rule, parsed):
         except ExpressionError as err:
             at = min(max(err.offset, 0), len(text))
             span = parsed.file.scalar_span(node, at, max(at + 1, len(text.rstrip())))
-            message = f"invalid GitLab expression: {err.message}; GitLab refuses to create the pipeline, fix the rule"
-            if len(message) >= 200:
-                message = f"invalid GitLab expression: {err.message}"
-            yield rule.diagnostic(span, clip(message), logical_path=path_of(root, node))
+            message = _sentence(
+                "Invalid GitLab expression: ", err.message, "; GitLab refuses to create the pipeline, so fix the rule."
+            )
+            yield rule.diagnostic(span, message, logical_path=path_of(root, node))
 
 
 # --------------------------------------------------------------------------- Azure
@@ -217,8 +226,10 @@ def _check_azure(rule, parsed):
 
     def report(node, at, end, message, extra=""):
         span = file.scalar_span(node, at, max(at + 1, end))
-        text = f"invalid Azure Pipelines expression: {message}; {extra or 'the pipeline fails to compile or run'}"
-        return rule.diagnostic(span, clip(text), logical_path=path_of(root, node))
+        text = _sentence(
+            "Invalid Azure Pipelines expression: ", message, f"; {extra or 'the pipeline fails to compile or run, so fix it'}."
+        )
+        return rule.diagnostic(span, text, logical_path=path_of(root, node))
 
     def embedded(node, is_key):
         text = node.value
@@ -308,9 +319,10 @@ def _check_argo(rule, parsed):
                 at = min(max(err.offset, 0), len(text))
                 end = len(text.rstrip())
                 span = parsed.file.scalar_span(node, at, end if at < end else at + 1)
-                message = (
-                    f"invalid {key} of {metric.label}: {err.message}; every measurement errors "
-                    "and the rollout aborts, fix the expression"
+                message = _sentence(
+                    f"Invalid {key} of {metric.label}: ",
+                    err.message,
+                    "; every measurement errors and the rollout aborts; fix the expression.",
                 )
                 m = metric.manifest
-                yield rule.diagnostic(span, clip(message), logical_path=f"{m.kind}.{m.name}.{metric.path}.{key}")
+                yield rule.diagnostic(span, message, logical_path=f"{m.kind}.{m.name}.{metric.path}.{key}")

@@ -44,7 +44,7 @@ class UnusedSuppression(Rule):
         for s in suppressions:
             unknown = [sel for sel in s.selectors if not registry.is_known(sel)]
             for sel in unknown:
-                yield self.diagnostic(s.span, f"suppression names unknown rule {sel!r}; check the code or name with 'pipelint rules'")
+                yield self.diagnostic(s.span, f"Suppression names unknown rule {sel!r}; check the code or name with 'pipelint rules'.")
             known = [sel for sel in s.selectors if sel not in unknown]
             unused = [
                 sel
@@ -52,8 +52,8 @@ class UnusedSuppression(Rule):
                 if sel not in s.used and any(e.code in enabled for e in registry.resolve_entries(sel))
             ]
             if not s.selectors:
-                yield self.diagnostic(s.span, "suppression names no rule; write the codes inside the brackets, e.g. ignore[PL101]")
+                yield self.diagnostic(s.span, "Suppression names no rule; write the codes inside the brackets, e.g. ignore[PL101].")
             elif unused:
                 what = ", ".join(unused)
                 scope = "this file" if s.whole_file else "the lines it covers"
-                yield self.diagnostic(s.span, f"suppression of {what} matches no finding on {scope}; remove it so it cannot hide a future one")
+                yield self.diagnostic(s.span, f"Suppression of {what} matches no finding on {scope}; remove it so it cannot hide a future one.")

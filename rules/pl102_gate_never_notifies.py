@@ -19,6 +19,8 @@ export describes one repository: it is applied to every GitHub workflow scanned.
 
 from __future__ import annotations
 
+import re
+
 from pipelint.deploy import is_deploy_job
 from pipelint.diagnostics import Related, Severity
 from pipelint.gates import is_top_level_copy, manual_validation_steps
@@ -191,7 +193,18 @@ def _timeout_problem(job) -> str | None:
 
 
 def _fit(*messages: str) -> str:
+    """The first of ``messages`` (longest first) that fits, capitalised; if none does,
+    the last one with its longest quoted names shortened (never its fix)."""
+    messages = tuple(m[:1].upper() + m[1:] for m in messages)
     for m in messages:
         if len(m) <= _MAX:
             return m
-    return messages[-1][: _MAX - 1].rstrip() + "…"
+    m = messages[-1]
+    while len(m) > _MAX:
+        names = list(re.finditer(r"'([^']{12,})'", m))
+        if not names:
+            break
+        longest = max(names, key=lambda q: len(q[1]))
+        keep = max(len(longest[1]) - (len(m) - _MAX) - 1, 10)
+        m = m[: longest.start(1)] + longest[1][:keep].rstrip() + "…" + m[longest.end(1) :]
+    return m

@@ -10,6 +10,8 @@ parents) are not concluded on.
 
 from __future__ import annotations
 
+import re
+
 from pipelint.deploy import is_deploy_job, is_pages_job, targets_production
 from pipelint.diagnostics import Related, Severity
 from pipelint.gates import DELAYED, gate_unknown, is_gated, is_top_level_copy, own_gates
@@ -87,7 +89,18 @@ class TimerIsNotApproval(Rule):
 
 
 def _fit(*messages: str) -> str:
+    """The first of ``messages`` (longest first) that fits, capitalised; if none does,
+    the last one with its longest quoted names shortened (never its fix)."""
+    messages = tuple(m[:1].upper() + m[1:] for m in messages)
     for m in messages:
         if len(m) <= _MAX:
             return m
-    return messages[-1][: _MAX - 1].rstrip() + "…"
+    m = messages[-1]
+    while len(m) > _MAX:
+        names = list(re.finditer(r"'([^']{12,})'", m))
+        if not names:
+            break
+        longest = max(names, key=lambda q: len(q[1]))
+        keep = max(len(longest[1]) - (len(m) - _MAX) - 1, 10)
+        m = m[: longest.start(1)] + longest[1][:keep].rstrip() + "…" + m[longest.end(1) :]
+    return m

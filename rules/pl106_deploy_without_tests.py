@@ -105,6 +105,7 @@ class DeployWithoutTests(Rule):
             "make it depend on a job that runs the tests.",
             f"{job.label} deploys to production with no test job before it; make it depend on a job that runs the tests.",
         )
+        message = message[:1].upper() + message[1:]  # a label such as job 'x' starts it
         return self.diagnostic(job.key_span(), message, related=related, logical_path=job_path(job))
 
 

@@ -621,6 +621,7 @@ class ProductionDeployOnUntrustedTrigger(Rule):
                         f"{caller.label} runs a production deploy ({job.label}) on `{event}`, so unmerged changes can ship; "
                         "add an `if:` that excludes the event.",
                     )
+                    message = message[:1].upper() + message[1:]  # a label such as job 'x' starts it
                     if trigger is not None and trigger.node is not None:
                         related.append(Related(caller.pipeline.file.node_span(trigger.node), f"the `{event}` trigger"))
                     self._callers_reported.add(id(caller))
@@ -647,6 +648,7 @@ class ProductionDeployOnUntrustedTrigger(Rule):
             f"{job.label} deploys to production and can run on {what}, so unmerged changes can ship; {fix}.",
             f"{job.label} deploys to production on {what}; {fix}.",
         )
+        message = message[:1].upper() + message[1:]  # a label such as job 'x' starts it
         return self.diagnostic(job.key_span(), message, related=related, logical_path=job_path(job))
 
 

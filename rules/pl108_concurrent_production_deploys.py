@@ -94,6 +94,7 @@ class ConcurrentProductionDeploys(Rule):
             f"the older release can win; {fix}.",
             f"{job.label} deploys to production with nothing serialising runs; {fix}.",
         )
+        message = message[:1].upper() + message[1:]  # a label such as job 'x' starts it
         return self.diagnostic(
             job.key_span(), message, related=related, logical_path=job_path(job), fix=_fix(job, project)
         )

@@ -183,21 +183,25 @@ class ShallowHealthCheck(Rule):
 
     @staticmethod
     def _message(job, step: str, path: str, deep: str = "") -> str:
+        if not step.startswith("step"):
+            step = f"`{step}`"  # a GitLab script line: script[0]
         if deep:
-            return fit(
+            message = fit(
                 f"{step} of {job.label} checks `{path}` after the deploy: a shallow endpoint answers while the "
                 f"service's dependencies are down; check the readiness path `{deep}` instead.",
                 f"{step} checks `{path}` after the deploy: it answers while dependencies are down; "
                 f"check the readiness path `{deep}` instead.",
                 f"`{path}` answers while dependencies are down; check the readiness path `{deep}` instead.",
             )
-        return fit(
-            f"{step} of {job.label} checks `{path}` after the deploy: a shallow endpoint answers while the "
-            f"service's dependencies are down; check the readiness path (e.g. /ready or /readyz).",
-            f"{step} checks `{path}` after the deploy: it answers while dependencies are down; "
-            f"check the readiness path (e.g. /ready or /readyz).",
-            f"`{path}` answers while dependencies are down; check the readiness path (e.g. /ready or /readyz).",
-        )
+        else:
+            message = fit(
+                f"{step} of {job.label} checks `{path}` after the deploy: a shallow endpoint answers while the "
+                f"service's dependencies are down; check the readiness path (e.g. /ready or /readyz).",
+                f"{step} checks `{path}` after the deploy: it answers while dependencies are down; "
+                f"check the readiness path (e.g. /ready or /readyz).",
+                f"`{path}` answers while dependencies are down; check the readiness path (e.g. /ready or /readyz).",
+            )
+        return message[:1].upper() + message[1:]  # step 'x' starts it
 
 
 def _deep_path(raw, shallow: tuple[str, ...]) -> str:

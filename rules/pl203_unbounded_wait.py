@@ -152,6 +152,7 @@ class UnboundedWait(Rule):
             "GitHub's default of 6 hours; set `timeout-minutes` on the job.",
             f"{job.label} deploys without `timeout-minutes`, so a stuck deploy can run for 6 hours; set `timeout-minutes`.",
         )
+        message = message[:1].upper() + message[1:]  # a label such as job 'x' starts it
         return self.diagnostic(job.key_span(), message, logical_path=f"{job_path(job)}.timeout-minutes")
 
 

@@ -93,6 +93,7 @@ class NoRollbackPath(Rule):
             f"{job.label} deploys to production with no automated rollback, so a failed release stays live; {hint}.",
             f"{job.label} deploys to production with no automated rollback; {hint}.",
         )
+        message = message[:1].upper() + message[1:]  # a label such as job 'x' starts it
         return self.diagnostic(job.key_span(), message, related=related, logical_path=job_path(job))
 
 

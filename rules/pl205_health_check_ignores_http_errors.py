@@ -177,10 +177,10 @@ class HealthCheckIgnoresHttpErrors(Rule):
         where = f"`{path}`" if path else "its URL"
         label = step_label(job, step, position)
         message = fit(
-            f"curl in {label} of {job.label} checks {where} without --fail: an HTTP 500 still exits 0 and the "
+            f"`curl` in {label} of {job.label} checks {where} without --fail: an HTTP 500 still exits 0 and the "
             f"check passes; add --fail (or compare -w '%{{http_code}}').",
-            f"curl in {label} checks {where} without --fail: an HTTP 500 still exits 0 and passes; add --fail.",
-            "curl checks without --fail: an HTTP 500 still exits 0 and the check passes; add --fail.",
+            f"`curl` in {label} checks {where} without --fail: an HTTP 500 still exits 0 and passes; add --fail.",
+            "`curl` checks without --fail: an HTTP 500 still exits 0 and the check passes; add --fail.",
         )
         fix = None
         if cmd.args:

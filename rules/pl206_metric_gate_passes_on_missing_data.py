@@ -110,8 +110,9 @@ class MetricGatePassesOnMissingData(Rule):
             f"with no data it is {missing} and the gate passes; fail when it is empty or null.",
             f"{where} compares ${value.name} with no missing-data check: with no data ({missing}) the gate passes; "
             "fail when it is empty or null.",
-            f"{step.label} compares ${value.name} with no missing-data check: with no data the gate passes.",
+            f"{step.label} compares ${value.name} with no missing-data check: with no data the gate passes; fail when it is empty.",
         )
+        message = message[:1].upper() + message[1:]  # a label such as job 'x' starts it
         return self.diagnostic(gate.span(), message, related=related, logical_path=_path(job, step))
 
 

@@ -136,9 +136,10 @@ def _fix(metric, file) -> Fix | None:
 
 
 def _message(metric, which: str) -> str:
+    label = metric.label[:1].upper() + metric.label[1:]
     return (
-        f"{metric.label}: neither condition holds for {which}; with inconclusiveLimit 0 that pauses the "
-        "rollout: close the gap or set inconclusiveLimit"
+        f"{label}: neither condition holds for {which}; with inconclusiveLimit 0 that pauses the "
+        "rollout, so close the gap or set inconclusiveLimit."
     )
 
 

@@ -99,12 +99,13 @@ class AnalysisConditionsContradict(Rule):
                     wrong_shape = True
                     at = first_result_offset(tree) or 0
                     if read.shape == "vector":
-                        what = "compares result as a number, but the Prometheus query returns a vector (a list); use result[0]"
+                        what = "compares result as a number, but the Prometheus query returns a vector (a list)"
+                        fix = "use result[0]"
                     else:
-                        what = "indexes result as a list, but the Prometheus query returns a scalar; use result"
+                        what, fix = "indexes result as a list, but the Prometheus query returns a scalar", "use result"
                     yield self.diagnostic(
                         file.scalar_span(node, at, at + len("result")),
-                        clip(f"{key} of {metric.label} {what}: every measurement errors and the rollout aborts"),
+                        clip(f"`{key}` of {metric.label} {what}, so every measurement errors and the rollout aborts; {fix}."),
                         logical_path=f"{base}.{key}",
                     )
                     continue
@@ -113,8 +114,8 @@ class AnalysisConditionsContradict(Rule):
                     yield self.diagnostic(
                         file.node_span(node),
                         clip(
-                            f"{key} of {metric.label} is always {str(constant).lower()} whatever the provider returns, "
-                            "so it does not measure the canary; compare result with a threshold"
+                            f"`{key}` of {metric.label} is always {str(constant).lower()} whatever the provider returns, "
+                            "so it does not measure the canary; compare result with a threshold."
                         ),
                         logical_path=f"{base}.{key}",
                     )
@@ -126,8 +127,8 @@ class AnalysisConditionsContradict(Rule):
                 yield self.diagnostic(
                     file.node_span(metric.failure),
                     clip(
-                        f"{metric.label}: results {shown} satisfy both conditions and count as failures, so the "
-                        "successCondition never decides them; make the conditions disjoint"
+                        f"{metric.label[:1].upper()}{metric.label[1:]}: results {shown} satisfy both conditions and count "
+                        "as failures, so the successCondition never decides them; make the conditions disjoint."
                     ),
                     related=[Related(file.node_span(metric.success), "the successCondition it overlaps")],
                     logical_path=f"{base}.failureCondition",

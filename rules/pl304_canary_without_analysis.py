@@ -73,6 +73,6 @@ class CanaryWithoutAnalysis(Rule):
             yield self.diagnostic(
                 m.file.node_span(first.node),
                 f"{label(m)} shifts canary traffic with no analysis and no pause: {{}} gate, so a bad release "
-                "promotes itself; add an analysis step or background analysis",
+                "promotes itself; add an analysis step or background analysis.",
                 logical_path=f"Rollout.{m.name}.spec.strategy.canary.steps[{first.index}].setWeight",
             )

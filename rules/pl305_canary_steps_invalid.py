@@ -80,7 +80,7 @@ class CanaryStepsInvalid(Rule):
             yield self.diagnostic(
                 span(surge),
                 f"{label(m)} sets canary maxSurge and maxUnavailable both to 0, which the controller rejects, so "
-                "the rollout never starts; allow a surge (maxSurge: 1)",
+                "the rollout never starts; allow a surge (maxSurge: 1).",
                 logical_path=f"{base}.maxSurge",
             )
         # the current weight, and the last increase not yet followed by a pause/analysis
@@ -92,7 +92,7 @@ class CanaryStepsInvalid(Rule):
                 yield self.diagnostic(
                     span(step.node.key_node(conflicting[1])),
                     f"{label(m)} step {step.index + 1} sets {'+'.join(conflicting)}; a canary step takes one action, so the "
-                    "controller rejects it: split it into separate steps",
+                    "controller rejects it: split it into separate steps.",
                     logical_path=path,
                 )
             duration = step.duration_node
@@ -102,7 +102,7 @@ class CanaryStepsInvalid(Rule):
                     yield self.diagnostic(
                         span(duration),
                         f"{label(m)} step {step.index + 1} has pause duration {_show(duration)} that the controller "
-                        "rejects (negative or malformed); use seconds or a string like 30s, 10m, 1h",
+                        "rejects (negative or malformed); use seconds or a string like 30s, 10m, 1h.",
                         logical_path=f"{path}.pause.duration",
                     )
             weight = step.weight
@@ -121,21 +121,21 @@ class CanaryStepsInvalid(Rule):
             yield self.diagnostic(
                 span,
                 f"{label(m)} step {step.index + 1} sets setWeight {weight}, outside 0..{canary.max_weight}, so the "
-                "controller rejects the rollout; use a weight within range",
+                "controller rejects the rollout; use a weight within range.",
                 logical_path=f"{path}.setWeight",
             )
         elif weight < last:
             yield self.diagnostic(
                 span,
                 f"{label(m)} step {step.index + 1} lowers setWeight from {last} to {weight}; canary weights should "
-                "only grow toward the full weight, so reorder the steps",
+                "only grow toward the full weight, so reorder the steps.",
                 logical_path=f"{path}.setWeight",
             )
         elif weight > last and pending is not None:
             yield self.diagnostic(
                 span,
                 f"{label(m)} raises setWeight to {pending} then to {weight} with no pause or analysis between, so "
-                f"the weight-{pending} stage is never observed; add a pause or analysis step",
+                f"the weight-{pending} stage is never observed; add a pause or analysis step.",
                 logical_path=f"{path}.setWeight",
             )
 

@@ -125,7 +125,7 @@ class InvalidMetricQuery(Rule):
             offset = min(max(error.offset, 0), len(text) - 1)
             while offset > 0 and text[offset] in " \t\r\n":
                 offset -= 1
-            head = f"{metric.label}: invalid PromQL ("
+            head = f"{metric.label[:1].upper()}{metric.label[1:]}: invalid PromQL ("
             tail = "); each measurement errors and the rollout aborts; fix the query."
             detail = error.message
             room = 198 - len(head) - len(tail)
@@ -149,7 +149,7 @@ class InvalidMetricQuery(Rule):
                 where = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path).replace(".[", "[")
                 yield self.diagnostic(
                     manifest.file.scalar_span(node, start, end),
-                    f"'{{{{args.{name}}}}}' is not in spec.args of {manifest.label}{hint}: Argo cannot resolve it, "
+                    f"`{{{{args.{name}}}}}` is not in spec.args of {manifest.label}{hint}: Argo cannot resolve it, "
                     "the analysis errors and the rollout aborts; declare the arg.",
                     logical_path=f"{manifest.kind}.{manifest.name}.{metric.path}.{where}.args.{name}",
                 )

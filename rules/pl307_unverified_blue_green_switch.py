@@ -66,7 +66,7 @@ class UnverifiedBlueGreenSwitch(Rule):
             yield self.diagnostic(
                 m.file.node_span(node),
                 f"{label(m)} switches blue-green traffic to an unverified stack ({how}); add prePromotionAnalysis "
-                "or set autoPromotionEnabled: false",
+                "or set autoPromotionEnabled: false.",
                 logical_path=f"Rollout.{m.name}.spec.strategy.blueGreen"
                 + (".autoPromotionEnabled" if bg.auto_promotion_node is not None else ""),
             )

@@ -116,8 +116,8 @@ class MetricAlwaysPasses(Rule):
             if metric.provider in _NO_CONDITION_PASSES and "successCondition" not in metric.node and "failureCondition" not in metric.node:
                 yield self.diagnostic(
                     file.node_span(anchor),
-                    f"{metric.label} has no successCondition or failureCondition: every {metric.provider} measurement is "
-                    "Successful whatever it returns; add a condition on result",
+                    f"{_upper_first(metric.label)} has no successCondition or failureCondition: every {metric.provider} "
+                    "measurement is Successful whatever it returns; add a condition on result.",
                     logical_path=base,
                 )
             return
@@ -125,8 +125,8 @@ class MetricAlwaysPasses(Rule):
             node = metric.node.get("failureLimit")
             yield self.diagnostic(
                 file.node_span(node),
-                f"{metric.label} sets failureLimit: -1 and has no successCondition: failed measurements never fail it, "
-                "so it always passes; set a failureLimit or add a successCondition",
+                f"{_upper_first(metric.label)} sets failureLimit: -1 and has no successCondition: failed measurements "
+                "never fail it, so it always passes; set a failureLimit or add a successCondition.",
                 related=[Related(file.node_span(metric.failure), "the failureCondition that is never enforced")],
                 logical_path=f"{base}.failureLimit",
             )
@@ -164,9 +164,14 @@ class MetricAlwaysPasses(Rule):
                 yield self.diagnostic(
                     t.file.node_span(interval if interval is not None else (metric.name_node or metric.node)),
                     clip(
-                        f"{metric.label} measures every {metric.interval} with no count and never completes: the controller "
-                        f"rejects {ref.referrer.label} (InvalidSpec) as it gates {what}; set count"
+                        f"{_upper_first(metric.label)} measures every {metric.interval} with no count and never completes: "
+                        f"the controller rejects {ref.referrer.label} (InvalidSpec) as it gates {what}; set count."
                     ),
                     related=related,
                     logical_path=f"{t.kind}.{t.name}.{metric.path}.interval",
                 )
+
+
+def _upper_first(text: str) -> str:
+    """``text`` with a capital first letter (a message starts with it)."""
+    return text[:1].upper() + text[1:]

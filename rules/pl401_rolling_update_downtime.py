@@ -79,7 +79,7 @@ class RollingUpdateDowntime(Rule):
                 m.file.node_span(node),
                 _fit(
                     f"{m.label} sets maxSurge and maxUnavailable both to 0, which Kubernetes rejects, so the "
-                    "apply fails; allow a surge (maxSurge: 1)"
+                    "apply fails; allow a surge (maxSurge: 1)."
                 ),
                 logical_path=f"{base}.{path}.{field}",
             )
@@ -106,7 +106,7 @@ class RollingUpdateDowntime(Rule):
                 m.file.node_span(node),
                 _fit(
                     f"{m.label} may stop {_all(replicas.value)} at once in a rolling update (maxUnavailable "
-                    f"resolves to {unavail.value}): an outage on every release; set maxUnavailable: 0 and maxSurge: 1"
+                    f"resolves to {unavail.value}): an outage on every release; set maxUnavailable: 0 and maxSurge: 1."
                 ),
                 logical_path=f"{base}.{path}.{field}",
             )
@@ -126,8 +126,8 @@ class RollingUpdateDowntime(Rule):
             yield self.diagnostic(
                 span,
                 _fit(
-                    f"production {m.label} {count}: every update, node drain or eviction takes it offline; run "
-                    "at least 2 replicas or an autoscaler"
+                    f"Production {m.label} {count}: every update, node drain or eviction takes it offline; run "
+                    "at least 2 replicas or an autoscaler."
                 ),
                 logical_path=f"{base}.spec.replicas",
             )

@@ -65,7 +65,7 @@ class RecreateStrategyInProduction(Rule):
                 continue
             yield self.diagnostic(
                 m.file.node_span(stype),
-                f"production {m.label} uses the Recreate strategy, which stops every pod before starting the "
-                "new ones: each release is an outage; use RollingUpdate with maxUnavailable: 0",
+                f"Production {m.label} uses the Recreate strategy, which stops every pod before starting the "
+                "new ones: each release is an outage; use RollingUpdate with maxUnavailable: 0.",
                 logical_path=f"{m.kind}.{m.name}.spec.strategy.type",
             )

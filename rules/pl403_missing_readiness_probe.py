@@ -87,13 +87,21 @@ class MissingReadinessProbe(Rule):
                 file = workload.file
                 name_node = container.node.get("name")
                 anchor = name_node if name_node is not None and container.name else container.node
-                who = f"container '{container.name}'" if container.name else "a container"
+                who = f"Container '{container.name}'" if container.name else "A container"
                 related = [Related(s.manifest.key_span(), f"Service '{s.manifest.name}' sends traffic to this pod")
                            for s in selected_by[:3]]
+                message = (
+                    f"{who} of {workload.label} serves traffic but has no readinessProbe, so it receives "
+                    "requests before it can answer them; add a readinessProbe."
+                )
+                if len(message) > 199:  # long names: the finding points at the container
+                    message = (
+                        f"{who} serves traffic but has no readinessProbe, so it receives requests before it can "
+                        "answer them; add a readinessProbe."
+                    )
                 yield self.diagnostic(
                     file.node_span(anchor),
-                    f"{who} of {workload.label} serves traffic but has no readinessProbe, so it receives "
-                    "requests before it can answer them; add a readinessProbe",
+                    message,
                     related=related,
                     logical_path=container_path(workload, container),
                 )

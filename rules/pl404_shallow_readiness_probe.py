@@ -115,10 +115,15 @@ class ShallowReadinessProbe(Rule):
                     and not (path.value.strip().rstrip("/") == "" and is_static_web_server(container))
                 ):
                     target = f"the readiness endpoint {deep}" if deep else "a readiness endpoint such as /ready"
+                    message = (
+                        f"The readinessProbe of {who} in {workload.label} checks '{path.value}', which answers while "
+                        f"its dependencies are down; probe {target}."
+                    )
+                    if len(message) > 199:  # long names: the workload is the finding's place anyway
+                        message = f"The readinessProbe of {who} checks '{path.value}', which answers while its dependencies are down; probe {target}."
                     yield self.diagnostic(
                         file.node_span(path),
-                        f"the readinessProbe of {who} in {workload.label} checks '{path.value}', which answers while "
-                        f"its dependencies are down; probe {target}",
+                        message,
                         fix=_fix(file, container, path, deep) if deep else None,
                         logical_path=f"{base}.readinessProbe.httpGet.path",
                     )
@@ -126,10 +131,18 @@ class ShallowReadinessProbe(Rule):
                 if same_probe(container):
                     key = container.node.key_node("readinessProbe")
                     live = container.node.key_node("livenessProbe")
+                    message = (
+                        f"The readinessProbe of {who} in {workload.label} is identical to its livenessProbe, so it "
+                        "cannot take a pod out of rotation without a restart; probe readiness separately."
+                    )
+                    if len(message) > 199:  # long names: the workload is the finding's place anyway
+                        message = (
+                            f"The readinessProbe of {who} is identical to its livenessProbe, so it cannot take a pod "
+                            "out of rotation without a restart; probe readiness separately."
+                        )
                     yield self.diagnostic(
                         file.node_span(key if key is not None else container.readiness),
-                        f"the readinessProbe of {who} in {workload.label} is identical to its livenessProbe, so it "
-                        "cannot take a pod out of rotation without restarting it; probe readiness separately",
+                        message,
                         related=[Related(file.node_span(live if live is not None else container.liveness),
                                          "the identical livenessProbe")],
                         logical_path=f"{base}.readinessProbe",

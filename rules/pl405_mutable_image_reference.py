@@ -56,14 +56,14 @@ class MutableImageReference(Rule):
                 if kustomize_overrides_image(ref, ctx.project):
                     continue
                 what = "tag latest" if ref.tag == "latest" else "no tag"
-                who = f"{'init container' if c.init else 'container'} '{c.name}'" if c.name else "a container"
+                who = f"{'Init container' if c.init else 'Container'} '{c.name}'" if c.name else "A container"
                 shown = ref.text if len(ref.text) <= 40 else ref.text[:37] + "..."
                 message = (
                     f"{who} of {m.label} uses '{shown}' ({what}, no digest): what runs can change on any pull; "
-                    "pin a version tag or a digest"
+                    "pin a version tag or a digest."
                 )
                 if len(message) > 199:
-                    message = f"{who} uses '{shown}' ({what}, no digest): what runs can change on any pull; pin a version tag"
+                    message = f"{who} uses '{shown}' ({what}, no digest): what runs can change on any pull; pin a version tag."
                 yield self.diagnostic(
                     m.file.node_span(image),
                     message[:199],

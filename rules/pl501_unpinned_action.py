@@ -21,7 +21,7 @@ from pipelint.rule import Rule
 _FULL_SHA = re.compile(r"[0-9a-fA-F]{40}")
 _SHORT_SHA = re.compile(r"[0-9a-fA-F]{7,39}")
 _DIGEST = re.compile(r"sha256:[0-9a-fA-F]{64}")
-_MAX_MESSAGE = 200
+_MAX_MESSAGE = 199
 
 
 class UnpinnedAction(Rule):
@@ -146,9 +146,9 @@ class UnpinnedAction(Rule):
             span = file.scalar_span(node, i, end) if 0 < i < end else file.node_span(node)
             how = f"by tag '{ref.ref}', not by digest" if ref.ref else "without a tag or digest"
             templates = (
-                "{s} Docker image " + f"{name} {how}, so the image can change under it; pin it as {name}@sha256:<digest>",
-                "{s} Docker image " + f"{name} {how}; pin it as {name}@sha256:<digest>",
-                "{s} a Docker image without a digest, so it can change under it; pin it with @sha256:<digest>",
+                "{s} Docker image " + f"{name} {how}, so the image can change under it; pin it as {name}@sha256:<digest>.",
+                "{s} Docker image " + f"{name} {how}; pin it as {name}@sha256:<digest>.",
+                "{s} a Docker image without a digest, so it can change under it; pin it with @sha256:<digest>.",
             )
             yield self.diagnostic(span, _first_fit(templates, subjects), logical_path=path)
 
@@ -160,34 +160,34 @@ def _repository_message(subjects: tuple[str, ...], ref, hint: bool = False) -> s
     if hint and _SHORT_SHA.fullmatch(tag):
         templates = (
             "{s} " + f"{target}, a short SHA that GitHub no longer resolves; pin the full commit SHA ({gh}; "
-            "--action-pins lets --fix do it)",
-            "{s} " + f"{target}, a short SHA that GitHub no longer resolves; pin the full commit SHA ({gh})",
-            "{s} an action by a short SHA, which GitHub no longer resolves; pin the full commit SHA ({gh})",
-            "{s} an action by a short SHA, which GitHub no longer resolves; pin the full 40-character commit SHA",
+            "--action-pins lets --fix do it).",
+            "{s} " + f"{target}, a short SHA that GitHub no longer resolves; pin the full commit SHA ({gh}).",
+            "{s} an action by a short SHA, which GitHub no longer resolves; pin the full commit SHA ({gh}).",
+            "{s} an action by a short SHA, which GitHub no longer resolves; pin the full 40-character commit SHA.",
         )
     elif hint:
         templates = (
             "{s} " + f"{target}, a movable ref whose code can change under you; pin its commit SHA with a "
-            f"'# {tag}' comment ({gh}; --action-pins lets --fix do it)",
+            f"'# {tag}' comment ({gh}; --action-pins lets --fix do it).",
             "{s} " + f"{target}, a movable ref; pin its commit SHA with a '# {tag}' comment "
-            f"({gh}; --action-pins lets --fix do it)",
-            "{s} " + f"{target}, a movable ref; pin its commit SHA with a '# {tag}' comment ({gh})",
+            f"({gh}; --action-pins lets --fix do it).",
+            "{s} " + f"{target}, a movable ref; pin its commit SHA with a '# {tag}' comment ({gh}).",
             "{s} " + f"{target}, a movable ref; pin its commit SHA with a '# {tag}' comment (`gh api` gives it; "
-            "--action-pins lets --fix pin)",
-            "{s} " + f"{target}, a movable ref; pin the full commit SHA with a '# {tag}' comment",
-            "{s} an action by a movable ref; pin the full 40-character commit SHA with a version comment",
+            "--action-pins lets --fix pin).",
+            "{s} " + f"{target}, a movable ref; pin the full commit SHA with a '# {tag}' comment.",
+            "{s} an action by a movable ref; pin the full 40-character commit SHA with a version comment.",
         )
     elif _SHORT_SHA.fullmatch(tag):
         templates = (
-            "{s} " + f"{target}, a short SHA that GitHub no longer resolves; pin the full 40-character commit SHA",
-            "{s} an action by a short SHA, which GitHub no longer resolves; pin the full 40-character commit SHA",
+            "{s} " + f"{target}, a short SHA that GitHub no longer resolves; pin the full 40-character commit SHA.",
+            "{s} an action by a short SHA, which GitHub no longer resolves; pin the full 40-character commit SHA.",
         )
     else:
         templates = (
             "{s} " + f"{target}, a movable ref whose code can change under you; "
-            f"pin the full 40-character commit SHA with a '# {tag}' comment",
-            "{s} " + f"{target}, a movable ref; pin the full commit SHA with a '# {tag}' comment",
-            "{s} an action by a movable ref; pin the full 40-character commit SHA with a version comment",
+            f"pin the full 40-character commit SHA with a '# {tag}' comment.",
+            "{s} " + f"{target}, a movable ref; pin the full commit SHA with a '# {tag}' comment.",
+            "{s} an action by a movable ref; pin the full 40-character commit SHA with a version comment.",
         )
     return _first_fit(templates, subjects)
 
@@ -197,9 +197,11 @@ def _first_fit(templates: tuple[str, ...], subjects: tuple[str, ...]) -> str:
     for template in templates:
         for subject in subjects:
             message = template.replace("{s}", subject, 1)
+            message = message[:1].upper() + message[1:]  # subjects start with step or job
             if len(message) <= _MAX_MESSAGE:
                 return message
-    return _fit(templates[-1].replace("{s}", subjects[-1], 1))
+    message = templates[-1].replace("{s}", subjects[-1], 1)
+    return _fit(message[:1].upper() + message[1:])
 
 
 def _step_label(step) -> str:

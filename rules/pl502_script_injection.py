@@ -42,7 +42,7 @@ _AUTHORS = (
     ("github.event.workflow_run", "the author of the triggering branch"),
 )
 
-_MAX_MESSAGE = 200
+_MAX_MESSAGE = 199
 
 
 def _author(path: str) -> str:
@@ -189,12 +189,12 @@ class ScriptInjection(Rule):
         who = _author(first)
         what = f"which {who} sets" if reads_value(raw) else f"which holds text {who} sets"
         fix = f"pass it via env: and use {variable_reference(_variable_name(raw), sink.language)}"
-        message = f"{sink.where} expands {shown}, {what}, into its script, so they can inject code; {fix}"
+        message = f"{sink.where} expands {shown}, {what}, into its script, so they can inject code; {fix}."
         if len(message) > _MAX_MESSAGE:
-            message = f"{sink.where} expands {shown}, set by {who}, into its script: code injection; {fix}"
+            message = f"{sink.where} expands {shown}, set by {who}, into its script: code injection; {fix}."
         if len(message) > _MAX_MESSAGE:
-            message = f"{step_label(sink.step)} expands {first} into its script: code injection; {fix}"
-        return message
+            message = f"{step_label(sink.step)} expands {first} into its script: code injection; {fix}."
+        return message[:1].upper() + message[1:]  # it starts with a step label
 
     def _env_message(self, sink: Sink, source: EnvSource) -> str:
         use = variable_reference(source.name, sink.language)
@@ -202,9 +202,9 @@ class ScriptInjection(Rule):
         origin = display_path(source.paths[0])
         message = (
             f"{sink.where} expands {expr}, set from {origin}, into its script, "
-            f"which undoes the env: indirection; use {use} instead"
+            f"which undoes the env: indirection; use {use} instead."
         )
         if len(message) > _MAX_MESSAGE:
             label = step_label(sink.step)
-            message = f"{label} expands {expr} (from {origin}) into its script; use {use} instead"
-        return message
+            message = f"{label} expands {expr} (from {origin}) into its script; use {use} instead."
+        return message[:1].upper() + message[1:]  # it starts with a step label

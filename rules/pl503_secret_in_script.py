@@ -25,7 +25,7 @@ from pipelint.expression_flow import (
     variable_reference,
 )
 
-_MAX_MESSAGE = 200
+_MAX_MESSAGE = 199
 _NOT_NAME = re.compile(r"[^A-Za-z0-9_]+")
 
 
@@ -146,15 +146,16 @@ class SecretInScript(Rule):
                     where = f"env.{source.name} is set from {written} here"
                     related = (Related(file.node_span(source.value), where),)
                     shown = f"{shown} (set from {written})"
-                tail = f"into its script, writing it to disk and process arguments; {fix}"
+                tail = f"into its script, writing it to disk and process arguments; {fix}."
                 message = f"{sink.where} expands {shown} {tail}"
                 if len(message) > _MAX_MESSAGE:
                     message = f"{step_label(sink.step)} expands {shown} {tail}"
                 if len(message) > _MAX_MESSAGE:
                     short = f"${{{{ env.{source.name} }}}}" if source is not None else shown
-                    message = f"{step_label(sink.step)} expands {short} into its script text; {fix}"
+                    message = f"{step_label(sink.step)} expands {short} into its script text; {fix}."
                 if len(message) > _MAX_MESSAGE:
-                    message = f"{step_label(sink.step)} expands a secret into its script text; {fix}"
+                    message = f"{step_label(sink.step)} expands a secret into its script text; {fix}."
+                message = message[:1].upper() + message[1:]  # it starts with a step label
                 span = file.scalar_span(sink.node, emb.start, emb.end)
                 if secret in ("secrets", "github"):
                     move = None

@@ -8,7 +8,7 @@ from pipelint.diagnostics import Applicability, Fix, Related, Severity
 from pipelint.rule import Rule
 from pipelint.yamltree import Mapping, Scalar
 
-_MAX_MESSAGE = 200
+_MAX_MESSAGE = 199
 
 
 class ExcessivePermissions(Rule):
@@ -83,8 +83,8 @@ class ExcessivePermissions(Rule):
         if _is_write_all(pipeline.permissions):
             yield self.diagnostic(
                 file.node_span(pipeline.permissions),
-                "top-level permissions: write-all gives every job a token that can write to the whole repository; "
-                "list only the scopes the jobs need",
+                "Top-level permissions: write-all gives every job a token that can write to the whole repository; "
+                "list only the scopes the jobs need.",
                 logical_path="permissions",
             )
         for job in pipeline.jobs.values():
@@ -93,7 +93,7 @@ class ExcessivePermissions(Rule):
                     file.node_span(job.permissions),
                     _fit(
                         f"{_label(job)} sets permissions: write-all, a token that can write to the whole repository; "
-                        "list only the scopes this job needs"
+                        "list only the scopes this job needs."
                     ),
                     logical_path=f"jobs.{job.id}.permissions",
                 )
@@ -117,8 +117,8 @@ class ExcessivePermissions(Rule):
             related = [Related(job.key_span(), f"{job.label} runs with the default token") for job in lacking[:10]]
             yield self.diagnostic(
                 span,
-                "no top-level permissions: block, so jobs without their own get the repository's default "
-                "GITHUB_TOKEN scopes (possibly write); add 'permissions: contents: read' at the top",
+                "No top-level permissions: block, so jobs without their own get the repository's default "
+                "GITHUB_TOKEN scopes (possibly write); add 'permissions: contents: read' at the top.",
                 related=related,
                 logical_path="permissions",
                 fix=_top_level_fix(pipeline, lacking),
@@ -129,12 +129,12 @@ class ExcessivePermissions(Rule):
             if job.uses is not None:
                 message = (
                     f"{label} calls a reusable workflow with no permissions: here or at the top, so the called "
-                    "jobs get the default token scopes; add permissions: to this job"
+                    "jobs get the default token scopes; add permissions: to this job."
                 )
             else:
                 message = (
                     f"{label} has no permissions: and the workflow sets none at the top, so its GITHUB_TOKEN gets "
-                    "the default scopes (possibly write); add permissions: to it"
+                    "the default scopes (possibly write); add permissions: to it."
                 )
             yield self.diagnostic(
                 job.key_span(), _fit(message), logical_path=f"jobs.{job.id}.permissions", fix=_job_fix(pipeline, job)
@@ -211,4 +211,5 @@ def _is_write_all(node) -> bool:
 
 
 def _fit(message: str) -> str:
+    message = message[:1].upper() + message[1:]  # it starts with a job label
     return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 1].rstrip() + "…"

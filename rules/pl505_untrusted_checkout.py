@@ -48,7 +48,7 @@ _PROTECTED_CHECKOUT_SHAS = frozenset(
 _FIRST_PROTECTED = {7: (7, 0, 0), 6: (6, 1, 0), 5: (5, 1, 0), 4: (4, 4, 0)}
 _VERSION = re.compile(r"v?(\d+)(?:\.(\d+))?(?:\.(\d+))?$")
 
-_MAX_MESSAGE = 200
+_MAX_MESSAGE = 199
 
 
 # --------------------------------------------------------------------------- expressions
@@ -1033,7 +1033,7 @@ class UntrustedCheckout(Rule):
         event = " and ".join(sorted(events))
         runner_label = "the same script" if runner.step is step else step_label(runner.step)
         what = checkout.what if len(checkout.what) <= 50 else "the pull request code"
-        fix = "forks get its secrets and token; run it on pull_request instead"
+        fix = "forks get its secrets and token; run it on pull_request instead."
         candidates = (
             f"{job.label} checks out {what} under {event}, then {runner_label} runs it ({runner.why}): {fix}",
             f"{job.label} checks out {what} under {event}, then runs it ({runner.why}): {fix}",
@@ -1041,5 +1041,6 @@ class UntrustedCheckout(Rule):
             f"{job.label} checks out pull request code under {event}, then runs it: {fix}",
         )
         message = next((m for m in candidates if len(m) <= _MAX_MESSAGE), candidates[-1])
+        message = message[:1].upper() + message[1:]  # it starts with a job label
         related = (Related(runner_span, f"runs the checked-out code: {runner.why}"),)
         return self.diagnostic(span, message, related=related, logical_path=logical)

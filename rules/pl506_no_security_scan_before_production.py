@@ -115,6 +115,7 @@ class NoSecurityScanBeforeProduction(Rule):
             f"{job.label} deploys to production with no security scan before it; run a scan ({suggestion}) in a job it needs.",
             f"{job.label} deploys to production with no security scan before it; run a scan in a job it needs.",
         )
+        message = message[:1].upper() + message[1:]  # a label such as job 'x' starts it
         return self.diagnostic(job.key_span(), message, related=related, logical_path=job_path(job))
 
 

@@ -9,7 +9,7 @@ from pipelint.diagnostics import Severity
 from pipelint.rule import Rule
 from pipelint.yamltree import Mapping, Scalar
 
-_MAX_MESSAGE = 200
+_MAX_MESSAGE = 199
 
 # --------------------------------------------------------------- credential formats
 #: (kind, pattern, group holding the random part). Every format is reported wherever it
@@ -438,10 +438,10 @@ def _placeholder(text: str) -> bool:
 def _message(where: str, key: str, what: str, *, leaked: bool) -> str:
     advice = "revoke it and use a secret instead" if leaked else "move it to a secret"
     for message in (
-        f"{key} in {where} is {what}, readable by anyone with access to the repository; "
-        f"{advice} (${{{{ secrets.NAME }}}})",
-        f"{key} in {where} is {what}, readable by anyone who can read the repository; {advice}",
-        f"{key} is {what}, readable by anyone with access to the repository; {advice} (${{{{ secrets.NAME }}}})",
+        f"`{key}` in {where} is {what}, readable by anyone with access to the repository; "
+        f"{advice} (${{{{ secrets.NAME }}}}).",
+        f"`{key}` in {where} is {what}, readable by anyone who can read the repository; {advice}.",
+        f"`{key}` is {what}, readable by anyone with access to the repository; {advice} (${{{{ secrets.NAME }}}}).",
     ):
         if len(message) <= _MAX_MESSAGE:
             return message

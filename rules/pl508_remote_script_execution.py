@@ -138,5 +138,5 @@ def _message(step, found) -> str:
         f"{short}; {why}; {fix}.",
     ):
         if len(text) < 200:
-            return text
+            return text[:1].upper() + text[1:]  # it starts with a step or job label
     return text[:198] + "…"

@@ -110,6 +110,8 @@ class CopyBeforeDependencyInstall(Rule):
             shown = shown[:37] + "..."
         sources = " ".join(w.value for w in copy.words[:-1])
         what = f"{copy.keyword} {sources} {copy.words[-1].value}"
+        if len(what) > 40:  # a long destination: the finding points at the instruction
+            what = what[:37] + "..."
         effect = "re-downloads every dependency" if install.keep else f"re-runs the {eco.label} install"
         message = clip(
             f"`{what}` comes before `{shown}`: any source change {effect}; "

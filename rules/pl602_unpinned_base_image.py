@@ -81,6 +81,11 @@ class UnpinnedBaseImage(Rule):
             f"Base image `{value}`{via} of stage {stage.name} {what}: each build may pull a different image; "
             "pin a version tag, ideally with a digest."
         )
+        if message.endswith("..."):  # a long image name: the finding points at it
+            message = (
+                f"Base image `{value}` {what}: each build may pull a different image; "
+                "pin a version tag, ideally with a digest."
+            )
         yield self.diagnostic(
             file.span(word.start, word.end),
             message,

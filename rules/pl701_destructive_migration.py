@@ -101,26 +101,35 @@ def _exempt(change, tables, columns, schemas) -> bool:
 
 
 def _message(c) -> str:
-    t, col, new = c.table, c.column, c.new_name
-    k = c.kind
+    text = _describe(c.kind, c.table, c.column, c.new_name, c.name)
+    if len(text) > 199:  # long names are shortened, not the fix (the finding points at the statement)
+        text = _describe(c.kind, *(_short(v) for v in (c.table, c.column, c.new_name, c.name)))
+    return text
+
+
+def _short(name, limit: int = 24):
+    return name if not isinstance(name, str) or len(name) <= limit else name[: limit - 1] + "…"
+
+
+def _describe(k, t, col, new, schema) -> str:
     if k == "drop_column":
-        return f"drops column {t}.{col} that the running release may still read; stop using it in one release, drop it in a later migration"
+        return f"Drops column {t}.{col} that the running release may still read; stop using it in one release, drop it in a later migration."
     if k == "drop_table":
-        return f"drops table {t} that the running release may still use; stop using it in one release, drop it in a later migration"
+        return f"Drops table {t} that the running release may still use; stop using it in one release, drop it in a later migration."
     if k == "drop_schema":
-        return f"drops schema {c.name} and everything in it while the running release may use it; move off it first, drop it in a later migration"
+        return f"Drops schema {schema} and everything in it while the running release may use it; move off it first, drop it in a later migration."
     if k == "rename_column":
-        return f"renames column {t}.{col} to {new}, breaking the running release; add the new column, backfill, switch reads, drop the old one later"
+        return f"Renames column {t}.{col} to {new}, breaking the running release; add the new column, backfill, switch reads, drop the old one later."
     if k == "rename_table":
-        return f"renames table {t} to {new}, breaking the running release; create the new table (or a view), copy, switch reads, drop the old one later"
+        return f"Renames table {t} to {new}, breaking the running release; create the new table (or a view), copy, switch reads, drop the old one later."
     if k == "alter_column_type":
-        return f"changes the type of {t}.{col} in place (table rewrite, old code may break); add a new column, backfill, switch reads, drop the old one later"
+        return f"Changes the type of {t}.{col} in place (table rewrite, old code may break); add a new column, backfill, switch reads, drop the old one later."
     if k == "set_not_null":
-        return f"sets {t}.{col} NOT NULL while the running release may still write NULLs; ship code that always writes it, backfill, then add the constraint"
+        return f"Sets {t}.{col} NOT NULL while the running release may still write NULLs; ship code that always writes it, backfill, then add the constraint."
     if k == "add_column_not_null":
-        return f"adds NOT NULL column {t}.{col} without a DEFAULT: inserts from the running release fail; add it with a DEFAULT (or nullable), backfill, then set NOT NULL"
+        return f"Adds NOT NULL column {t}.{col} without a DEFAULT: inserts from the running release fail; add it with a DEFAULT (or nullable), backfill, then set NOT NULL."
     if k == "truncate":
-        return f"truncates table {t}, deleting every row the running release reads; stop using the data first, then remove it in a later, separate migration"
+        return f"Truncates table {t}, deleting every row the running release reads; stop using the data first, then remove it in a later, separate migration."
     if k == "delete_all":
-        return f"deletes every row of {t} (no WHERE) that the running release reads; add a WHERE clause, or stop using the data first and delete it later"
-    return f"updates every row of {t} (no WHERE), rewriting data the running release reads; write to a new column, backfill, switch reads, drop the old one later"
+        return f"Deletes every row of {t} (no WHERE) that the running release reads; add a WHERE clause, or stop using the data first and delete it later."
+    return f"Updates every row of {t} (no WHERE), rewriting data the running release reads; write to a new column, backfill, switch reads, drop the old one later."

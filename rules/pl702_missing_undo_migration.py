@@ -59,9 +59,9 @@ class MissingUndoMigration(Rule):
         if migration.direction == FORWARD and getattr(ctx.file, "explicit", False):
             return  # named alone on the command line (pre-commit): its siblings were not read
         if migration.layout == SECTIONS:
-            message = "migration has no Down section, so a failed release cannot roll its schema back; add one that reverses the Up statements"
+            message = "Migration has no Down section, so a failed release cannot roll its schema back; add one that reverses the Up statements."
         else:
             stem = migration.path.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".sql").removesuffix(".up")
             wanted = _WANTED.get(migration.layout, "an undo script").format(version=migration.version, stem=stem)
-            message = f"forward migration has no undo script, so a failed release cannot roll its schema back; add {wanted}"
+            message = f"Forward migration has no undo script, so a failed release cannot roll its schema back; add {wanted}."
         yield self.diagnostic(migration.file.line_span(1), message, logical_path="undo")

@@ -55,10 +55,10 @@ class UndoDoesNotReverse(Rule):
             section = undo.section(UNDO)
             where = undo.file.span(section.start, section.marker_end)
             while_text = undo.file.text[section.start : section.marker_end].strip()
-            where_name = f"'{while_text}' section"
+            where_name = f"The '{while_text}' section"
         else:
             where = undo.file.line_span(1)
-            where_name = "undo script"
+            where_name = "The undo script"
         fwd_span = forward.file.line_span(1)
         if not statements:
             # a team that rolls forward only (`require-undo = false`) leaves undo scripts
@@ -66,7 +66,7 @@ class UndoDoesNotReverse(Rule):
             if forward.statements_of(FORWARD) and getattr(ctx.settings, "migrations_require_undo", True):
                 yield self.diagnostic(
                     where,
-                    f"{where_name} is empty: rolling back leaves every change of the forward migration in place; write the statements that reverse it",
+                    f"{where_name} is empty: rolling back leaves every change of the forward migration in place; write the statements that reverse it.",
                     related=[Related(fwd_span, "the forward migration")],
                     logical_path="undo.empty",
                 )
@@ -76,10 +76,16 @@ class UndoDoesNotReverse(Rule):
         missing = unreversed(forward.statements_of(FORWARD), statements)
         if not missing:
             return
-        names = ", ".join(c.describe() for c in missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+        for shown in (3, 2, 1):  # fewer names when they are long: the related locations list them
+            names = ", ".join(c.describe() for c in missing[:shown]) + (
+                f" and {len(missing) - shown} more" if len(missing) > shown else ""
+            )
+            message = f"{where_name} does not reverse the forward migration ({names}); drop what it creates and rename back what it renames."
+            if len(message) <= 199:
+                break
         yield self.diagnostic(
             where,
-            f"{where_name} does not reverse the forward migration ({names}); drop what it creates and rename back what it renames",
+            message,
             related=[Related(forward.file.span(c.statement.start, c.statement.end), f"{c.describe()}: made here") for c in missing[:5]],
             logical_path="undo.reverse",
         )

@@ -58,10 +58,18 @@ class BlockingIndexChange(Rule):
                 for c in st.changes:
                     if c.kind == "create_index" and not c.concurrently and not c.only and c.table not in created_tables:
                         name = f"index {c.name} on" if c.name else "an index on"
+                        message = (
+                            f"CREATE INDEX without CONCURRENTLY blocks writes to existing table {c.table} while it builds; "
+                            f"create {name} it CONCURRENTLY, outside a transaction."
+                        )
+                        if len(message) > 199:  # long names: the finding points at the statement
+                            message = (
+                                f"CREATE INDEX without CONCURRENTLY blocks writes to existing table {c.table} while it "
+                                "builds; create the index CONCURRENTLY, outside a transaction."
+                            )
                         yield self.diagnostic(
                             migration.file.span(st.start, st.end),
-                            f"CREATE INDEX without CONCURRENTLY blocks writes to existing table {c.table} while it builds; "
-                            f"create {name} it CONCURRENTLY, outside a transaction",
+                            message,
                             logical_path=f"{direction}.create_index:{c.name or c.table}",
                         )
                     elif (
@@ -73,7 +81,7 @@ class BlockingIndexChange(Rule):
                         yield self.diagnostic(
                             migration.file.span(st.start, st.end),
                             f"DROP INDEX {c.name} without CONCURRENTLY locks its table against reads and writes; "
-                            "use DROP INDEX CONCURRENTLY, outside a transaction",
+                            "use DROP INDEX CONCURRENTLY, outside a transaction.",
                             logical_path=f"{direction}.drop_index:{c.name}",
                         )
                 for c in st.changes:

@@ -38,8 +38,8 @@ def test_invalid_yaml_points_at_the_parser_position(tmp_path):
     _write_bytes(tmp_path, f"{WFD}/indent.yml", b"on: push\nname: a\n  bad: indent\n")
     result = _lint(tmp_path)
     assert _messages(result) == [
-        (f"{WFD}/ci.yml", 5, 7, "cannot read this file: while parsing a flow sequence did not find expected ',' or ']'"),
-        (f"{WFD}/indent.yml", 3, 6, "cannot read this file: mapping values are not allowed in this context"),
+        (f"{WFD}/ci.yml", 5, 7, "Cannot read this file: while parsing a flow sequence did not find expected ',' or ']'; fix the file or exclude it."),
+        (f"{WFD}/indent.yml", 3, 6, "Cannot read this file: mapping values are not allowed in this context; fix the file or exclude it."),
     ]
     span = result.active[0].span
     assert (span.end.line, span.end.column) == (5, 8)
@@ -48,11 +48,11 @@ def test_invalid_yaml_points_at_the_parser_position(tmp_path):
 def test_binary_file_is_pl001_not_a_traceback(tmp_path, capsys, monkeypatch):
     _write_bytes(tmp_path, f"{WFD}/logo.yml", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00")
     result = _lint(tmp_path)
-    assert _messages(result) == [(f"{WFD}/logo.yml", 1, 1, "cannot read this file: binary content (NUL byte): not a text file")]
+    assert _messages(result) == [(f"{WFD}/logo.yml", 1, 1, "Cannot read this file: binary content (NUL byte): not a text file; fix the file or exclude it.")]
     monkeypatch.chdir(tmp_path)
     code, out, err = run_cli([], capsys, test_registry(), monkeypatch)
     assert code == 1
-    assert out.startswith(f"{WFD}/logo.yml:1:1: PL001 [error] cannot read this file: binary content")
+    assert out.startswith(f"{WFD}/logo.yml:1:1: PL001 [error] Cannot read this file: binary content")
     assert "Traceback" not in out + err
 
 
@@ -61,8 +61,8 @@ def test_invalid_utf8_is_pl001_with_its_position(tmp_path):
     _write_bytes(tmp_path, f"{WFD}/bom-latin1.yml", b"\xef\xbb\xbfon: push\nname: caf\xc3\xa9 \xe9t\xe9\n")
     result = _lint(tmp_path)
     assert _messages(result) == [
-        (f"{WFD}/bom-latin1.yml", 2, 12, "cannot read this file: invalid UTF-8 byte 0xe9: the file is not UTF-8 text"),
-        (f"{WFD}/latin1.yml", 2, 12, "cannot read this file: invalid UTF-8 byte 0xff: the file is not UTF-8 text"),
+        (f"{WFD}/bom-latin1.yml", 2, 12, "Cannot read this file: invalid UTF-8 byte 0xe9: the file is not UTF-8 text; fix the file or exclude it."),
+        (f"{WFD}/latin1.yml", 2, 12, "Cannot read this file: invalid UTF-8 byte 0xff: the file is not UTF-8 text; fix the file or exclude it."),
     ]
 
 
@@ -86,7 +86,7 @@ def test_alias_bomb_is_pl001_in_bounded_time(tmp_path):
     result = _lint(tmp_path)
     assert time.perf_counter() - start < 5
     assert _messages(result) == [
-        (f"{WFD}/bomb.yml", 8, 4, "cannot read this file: aliases expand to more than 2,000,000 nodes (an alias bomb?)")
+        (f"{WFD}/bomb.yml", 8, 4, "Cannot read this file: aliases expand to more than 2,000,000 nodes (an alias bomb?); fix the file or exclude it.")
     ]
 
 
@@ -102,7 +102,7 @@ def test_alias_bomb_is_pl001_in_bounded_time(tmp_path):
 def test_deep_nesting_is_pl001(tmp_path, text, line, column):
     write_tree(tmp_path, {f"{WFD}/deep.yml": text})
     result = _lint(tmp_path)
-    assert _messages(result) == [(f"{WFD}/deep.yml", line, column, f"cannot read this file: nesting deeper than {MAX_DEPTH} levels")]
+    assert _messages(result) == [(f"{WFD}/deep.yml", line, column, f"Cannot read this file: nesting deeper than {MAX_DEPTH} levels; fix the file or exclude it.")]
 
 
 def test_file_vanishing_between_discovery_and_reading(tmp_path, monkeypatch, capsys):

@@ -239,11 +239,11 @@ def test_unused_and_unknown_suppressions_are_pl005_at_the_comment(tmp_path):
         """,
     )
     assert _pl005(result) == [
-        (4, 29, "suppression of PL901 matches no finding on the lines it covers; remove it so it cannot hide a future one"),
-        (6, 23, "suppression names unknown rule 'PL123'; check the code or name with 'pipelint rules'"),
-        (6, 23, "suppression names unknown rule 'bogus-name'; check the code or name with 'pipelint rules'"),
-        (7, 23, "suppression names no rule; write the codes inside the brackets, e.g. ignore[PL101]"),
-        (8, 25, "suppression of PL001 matches no finding on the lines it covers; remove it so it cannot hide a future one"),
+        (4, 29, "Suppression of PL901 matches no finding on the lines it covers; remove it so it cannot hide a future one."),
+        (6, 23, "Suppression names unknown rule 'PL123'; check the code or name with 'pipelint rules'."),
+        (6, 23, "Suppression names unknown rule 'bogus-name'; check the code or name with 'pipelint rules'."),
+        (7, 23, "Suppression names no rule; write the codes inside the brackets, e.g. ignore[PL101]."),
+        (8, 25, "Suppression of PL001 matches no finding on the lines it covers; remove it so it cannot hide a future one."),
     ]
     span = next(d for d in result.active if d.code == "PL005").span
     assert (span.start.line, span.start.column, span.end.line, span.end.column) == (4, 29, 4, 76)
@@ -252,7 +252,7 @@ def test_unused_and_unknown_suppressions_are_pl005_at_the_comment(tmp_path):
 def test_unused_ignore_file_is_reported(tmp_path):
     result, _ = _lint(tmp_path, "# pipelint: ignore-file[PL901]\non: push\njobs: {}\n")
     assert _pl005(result) == [
-        (1, 1, "suppression of PL901 matches no finding on this file; remove it so it cannot hide a future one")
+        (1, 1, "Suppression of PL901 matches no finding on this file; remove it so it cannot hide a future one.")
     ]
 
 
@@ -365,4 +365,4 @@ def test_malformed_suppression_is_reported(tmp_path):
         """,
     )
     assert _active(result) == [(4, 14, "PL901"), (4, 20, "PL005"), (6, 10, "PL901"), (6, 16, "PL005")]
-    assert _pl005(result)[0][2] == "suppression names no rule; write the codes inside the brackets, e.g. ignore[PL101]"
+    assert _pl005(result)[0][2] == "Suppression names no rule; write the codes inside the brackets, e.g. ignore[PL101]."

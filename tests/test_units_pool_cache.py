@@ -271,7 +271,7 @@ def test_a_file_that_takes_too_long_to_read_becomes_pl001(tmp_path, monkeypatch)
     assert time.monotonic() - t0 < 5
     pl001 = [(d.path, d.line, d.column, d.message) for d in result.diagnostics if d.code == "PL001"]
     assert pl001 == [
-        (".github/workflows/slow.yml", 1, 1, "cannot read this file: too complex: reading it took over the 0.3-second budget (max-file-seconds); it was not checked")
+        (".github/workflows/slow.yml", 1, 1, "Cannot read this file: too complex: reading it took over the 0.3-second budget (max-file-seconds); it was not checked; fix the file or exclude it.")
     ]
     assert not result.internal_errors
 
@@ -296,7 +296,7 @@ def test_a_rule_that_takes_too_long_on_a_file_becomes_pl001(tmp_path):
     result = engine.lint([str(tmp_path)], settings, test_registry(hang), cwd=str(tmp_path))
     pl001 = [(d.path, d.line, d.column, d.message) for d in result.diagnostics if d.code == "PL001"]
     assert pl001 == [
-        (".github/workflows/slow.yml", 1, 1, "cannot read this file: too complex: checking it took over the 0.3-second budget (max-file-seconds; stopped in PL998)")
+        (".github/workflows/slow.yml", 1, 1, "Cannot read this file: too complex: checking it took over the 0.3-second budget (max-file-seconds; stopped in PL998); fix the file or exclude it.")
     ]
 
 
