@@ -14,7 +14,7 @@ from typing import Iterator
 
 from .backref import Owner
 from .source import SourceFile
-from .yamltree import Document, Mapping, Scalar, YNode
+from .yamltree import Document, Mapping, Scalar, Sequence, YNode
 
 
 @dataclass(eq=False)
@@ -182,6 +182,30 @@ class Needs:
     optional: bool = False
 
 
+def _file_below(root, target, node_files: dict, file):
+    """The file of ``target``, a node somewhere below ``root`` (a job's merged body):
+    that of its nearest ancestor ``node_files`` knows (an ``extends`` parent's ``rules:``
+    item brings its nested ``when:`` from another file). None if it is not below."""
+    stack = [(root, node_files.get(id(root), file))]
+    seen: set[int] = set()
+    while stack:
+        node, inherited = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node is target:
+            return inherited
+        if isinstance(node, Mapping):
+            children = [v for _, _, v in node.items()] + [k for _, k, _ in node.items()]
+        elif isinstance(node, Sequence):
+            children = node.items
+        else:
+            continue
+        for child in children:
+            stack.append((child, node_files.get(id(child), inherited)))
+    return None
+
+
 @dataclass(eq=False)
 class Job:
     id: str
@@ -240,6 +264,9 @@ class Job:
         """The file a value of ``node`` (or a node below one) is written in."""
         if self.node_files:
             found = self.node_files.get(id(node))
+            if found is not None:
+                return found
+            found = _file_below(self.node, node, self.node_files, self.node_file)
             if found is not None:
                 return found
         return self.node_file

@@ -96,3 +96,14 @@ def test_action_run_step_splits_space_separated_paths(tmp_path):
     done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert "file=b/Dockerfile,line=1" in done.stdout and "a/Dockerfile" not in done.stdout
     assert done.returncode == 1
+
+
+def test_readme_graph_example_is_what_pipelint_graph_prints(capsys, monkeypatch):
+    from conftest import run_cli
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"\$ cd fixtures/promotion/github && pipelint graph\n(.*?)```", text, re.S)[1]
+    mermaid = re.search(r"```mermaid\n(.*?)```", text, re.S)[1]
+    monkeypatch.chdir(REPO / "fixtures" / "promotion" / "github")
+    assert run_cli(["graph", "--color", "never"], capsys) == (0, shown, "")
+    assert run_cli(["graph", "--format", "mermaid"], capsys) == (0, mermaid, "")
