@@ -156,9 +156,11 @@ def _lint_command(argv: list[str]) -> int:
     return _report(args, result, settings, registry)
 
 
-def lint_run(args):
+def lint_run(args, keep_model: bool = False):
     """Set up and run the lint ``args`` ask for: ``(result, settings, registry)``, or the
-    exit status when it cannot run (usage error, internal error) or ran ``--fix``."""
+    exit status when it cannot run (usage error, internal error) or ran ``--fix``.
+    ``keep_model``: in this process and without the cache, so ``result.project`` holds
+    the model (``pipelint graph``)."""
     from .config import ConfigError, Severity, load_settings
     from .registry import RegistryError
 
@@ -218,17 +220,17 @@ def lint_run(args):
 
     notices: list[str] = []
     cache = None
-    if settings.cache and not args.no_cache:
+    if settings.cache and not args.no_cache and not keep_model:
         from .runcache import ResultCache
 
         cache = ResultCache.open(args.cache_dir or settings.cache_dir, settings.base_dir or os.getcwd(), notices)
-    jobs = args.jobs or settings.jobs or _cpus()
+    jobs = 1 if keep_model else args.jobs or settings.jobs or _cpus()
     from . import progress
 
     bar = progress.ProgressBar() if progress.wanted(args) else None
     try:
         try:
-            result = lint(paths, settings, registry, jobs=jobs, cache=cache, keep_model=False, progress=bar)
+            result = lint(paths, settings, registry, jobs=jobs, cache=cache, keep_model=keep_model, progress=bar)
         finally:
             if bar is not None:
                 bar.close()

@@ -625,7 +625,9 @@ def test_cli_internal_errors_exit_3(tmp_path, capsys, monkeypatch):
 
     # a rule that crashes: the graph is printed, the run still fails
     write_tree(tmp_path, {".github/workflows/deploy.yml": (GITHUB / DEPLOY_WF).read_text()})
-    monkeypatch.setattr(command, "_registry", lambda: test_registry(crashing_rule(when="deploy")))
+    from pipelint import cli
+
+    monkeypatch.setattr(cli, "_registry", lambda: test_registry(crashing_rule(when="deploy")))
     code, out, err = run([], capsys, monkeypatch, cwd=tmp_path)
     assert code == 3
     assert out.startswith("Promotion graph: 1 pipeline, 2 deploy jobs\n")
@@ -756,3 +758,17 @@ class _Sink:
 
     def isatty(self) -> bool:
         return False
+
+
+def test_cli_select_and_ignore_choose_the_findings_shown(capsys, monkeypatch):
+    def codes(*argv):
+        code, out, _ = run(["--format", "json", *argv], capsys, monkeypatch, cwd=GITHUB)
+        assert code == 0
+        jobs = {j["id"]: j for p in json.loads(out)["pipelines"] if p["path"] == DEPLOY_WF for j in p["jobs"]}
+        return [f["code"] for f in jobs["deploy-production"]["findings"]]
+
+    assert codes() == ["PL204", "PL202"]
+    assert codes("--ignore", "PL204") == ["PL202"]
+    assert codes("--select", "PL204") == ["PL204"]
+    code, _, err = run(["--select", "PL999"], capsys, monkeypatch, cwd=GITHUB)
+    assert code == 2 and "unknown rule selector 'PL999'" in err

@@ -33,6 +33,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text output")
     p.add_argument("-q", "--quiet", action="store_true", help="do not print skip notices")
     p.add_argument("-v", "--verbose", action="store_true", help="show tracebacks of internal errors")
+    p.add_argument("--select", metavar="RULES", help="comma-separated rules whose findings to show (replaces config)")
+    p.add_argument("--ignore", metavar="RULES", help="comma-separated rules whose findings not to show")
+    # what the lint command's other options would say: the graph's lint is a plain one
+    p.set_defaults(
+        extend_select=None, fail_on=None, action_pins=None, github_environments=None, fix=False, diff=False,
+        baseline=None, changed_since=None, no_cache=True, cache_dir=None, jobs=1,
+    )
     return p
 
 
@@ -51,49 +58,15 @@ def _internal(exc: BaseException, verbose: bool) -> int:
     return EXIT_INTERNAL
 
 
-def _registry():
-    from ..registry import Registry
-
-    return Registry.load()
-
-
 def main(argv: list[str]) -> int:
+    from .. import cli
+
     args = _parser().parse_args(argv)
-    from ..config import ConfigError, load_settings
-    from ..registry import RegistryError
-
-    paths = args.paths or ["."]
-    try:
-        settings = load_settings(paths[0], args.config)
-        registry = _registry()
-        per_file = [sel for selectors in settings.per_file_ignores.values() for sel in selectors]
-        for selector in settings.select + settings.extend_select + settings.ignore + list(settings.severity) + per_file:
-            if not registry.is_known(selector):
-                raise ConfigError(f"unknown rule selector {selector!r} (see 'pipelint rules')")
-    except (ConfigError, RegistryError) as exc:
-        _err(str(exc))
-        return EXIT_USAGE
-    for p in paths:
-        if not os.path.exists(p):
-            _err(f"{p}: no such file or directory")
-            return EXIT_USAGE
-
-    from ..engine import lint
-
-    try:
-        result = lint(paths, settings, registry, jobs=1, cache=None, keep_model=True)
-    except RegistryError as exc:  # a plugin rule that cannot be imported (on first use)
-        _err(str(exc))
-        return EXIT_USAGE
-    except Exception as exc:  # a bug in pipelint itself
-        return _internal(exc, args.verbose)
-    if not args.quiet:
-        from ..discovery import VerboseNotice
-
-        for notice in result.notices:
-            if args.verbose or not isinstance(notice, VerboseNotice):
-                _err(notice)
-
+    outcome = cli.lint_run(args, keep_model=True)  # the lint command's setup and checks
+    if isinstance(outcome, int):
+        return outcome
+    result, settings, _registry = outcome
+    cli.print_notices(result, args)
     try:
         from ..environments import Targets
         from .build import build
@@ -108,12 +81,7 @@ def main(argv: list[str]) -> int:
     if code != EXIT_OK:
         return code
     if result.internal_errors:  # a rule failed: its findings are missing from the graph
-        for e in result.internal_errors:
-            _err(f"internal error in {e.rule} on {e.path or 'the project'}: {e.message}")
-            if args.verbose:
-                sys.stderr.write(e.traceback)
-        if not args.verbose:
-            _err("run with --verbose for the traceback, and please report it")
+        cli.report_internal_errors(result, args)
         return EXIT_INTERNAL
     return EXIT_OK
 
