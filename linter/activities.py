@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from .deploy import is_deploy_job, is_pages_job, targets_production
 from . import tables
+from .diagnostics import fit  # noqa: F401  (re-exported: the rules fit their messages with it)
 from .model import Job, Step
 from .tables import TEST_ACTIONS, TEST_COMMANDS, TEST_JOB_NAMES, TEST_TASKS, TestCommand  # noqa: F401
 from .yamltree import Mapping
@@ -336,13 +337,6 @@ def read_only_hint(job: Job) -> list:
             "if this job only reads the environment (a diff, a snapshot), give it `action: access`: then it is no deployment",
         )
     ]
-
-
-def fit(*messages: str, limit: int = 199) -> str:
-    for m in messages:
-        if len(m) <= limit:
-            return m
-    return messages[-1][: limit - 1].rstrip() + "…"
 
 
 __all__ = [

@@ -7,6 +7,8 @@ into the decoded file text, used by fixes to edit text in place.
 
 from __future__ import annotations
 
+import re
+
 import enum
 from dataclasses import dataclass, field
 
@@ -127,3 +129,28 @@ class Diagnostic:
 def clip(message: str, limit: int = 200) -> str:
     """A message kept under ``limit`` characters (one readable line in every reporter)."""
     return message if len(message) < limit else message[: limit - 4].rstrip() + "..."
+
+
+#: Messages stay under 200 characters (one readable line in every reporter).
+MESSAGE_LIMIT = 199
+
+
+def fit(*messages: str, limit: int = MESSAGE_LIMIT) -> str:
+    """The first of ``messages`` (longest, most helpful first) that fits in ``limit``,
+    capitalised; if none does, the last one with its longest quoted names shortened
+    (never its fix), and only as a last resort cut at the end."""
+    messages = tuple(m[:1].upper() + m[1:] for m in messages)
+    for m in messages:
+        if len(m) <= limit:
+            return m
+    m = messages[-1]
+    while len(m) > limit:
+        names = list(re.finditer(r"'([^']{12,})'", m))
+        if not names:
+            return m[: limit - 1].rstrip() + "…"
+        longest = max(names, key=lambda q: len(q[1]))
+        keep = max(len(longest[1]) - (len(m) - limit) - 1, 10)
+        if keep >= len(longest[1]):
+            return m[: limit - 1].rstrip() + "…"
+        m = m[: longest.start(1)] + longest[1][:keep].rstrip() + "…" + m[longest.end(1) :]
+    return m

@@ -51,13 +51,11 @@ import os
 import re
 import weakref
 
-from pipelint.diagnostics import Severity
+from pipelint.diagnostics import Severity, fit as _fit
 from pipelint.graph import workflow_run_sources
 from pipelint.parsers.github import repository_root_for
 from pipelint.rule import Rule
 from pipelint.yamltree import Mapping, Scalar, Sequence
-
-_MAX = 199
 
 
 class UnresolvedReference(Rule):
@@ -310,24 +308,6 @@ def _closest_path_cached(wanted: str, candidates: tuple) -> str | None:
     a = wanted.rstrip("/").rsplit("/", 1)[-1].lower()
     b = guess.rstrip("/").rsplit("/", 1)[-1].lower()
     return guess if difflib.SequenceMatcher(None, a, b).ratio() >= 0.6 else None
-
-
-def _fit(*messages: str) -> str:
-    """The first of ``messages`` (longest first) that fits, capitalised; if none does,
-    the last one with its longest quoted names shortened (never its fix)."""
-    messages = tuple(m[:1].upper() + m[1:] for m in messages)
-    for m in messages:
-        if len(m) <= _MAX:
-            return m
-    m = messages[-1]
-    while len(m) > _MAX:
-        names = [q for q in re.finditer(r"'([^']{12,})'", m)]
-        if not names:
-            break
-        longest = max(names, key=lambda q: len(q[1]))
-        keep = max(len(longest[1]) - (len(m) - _MAX) - 1, 10)
-        m = m[: longest.start(1)] + longest[1][:keep].rstrip() + "…" + m[longest.end(1) :]
-    return m
 
 
 def _relative(abspath: str, root: str) -> str | None:

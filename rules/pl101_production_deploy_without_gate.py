@@ -28,8 +28,6 @@ in that pipeline's context, not on their own.
 
 from __future__ import annotations
 
-import re
-
 from pipelint.activities import path_note, read_only_hint, upstream_elsewhere
 from pipelint.deploy import (
     called_workflow,
@@ -39,11 +37,9 @@ from pipelint.deploy import (
     is_pages_job,
     targets_production,
 )
-from pipelint.diagnostics import Related, Severity
+from pipelint.diagnostics import Related, Severity, fit as _fit
 from pipelint.gates import DELAYED, gate_unknown, gates, is_gated, is_top_level_copy
 from pipelint.rule import Rule
-
-_MAX = 199
 
 
 class ProductionDeployWithoutGate(Rule):
@@ -195,21 +191,3 @@ def _path(pipeline, key, job) -> str:
             return f"stages.{job.stage}.jobs.{job.id}"
         return f"jobs.{job.id}"
     return job.id
-
-
-def _fit(*messages: str) -> str:
-    """The first of ``messages`` (longest first) that fits, capitalised; if none does,
-    the last one with its longest quoted names shortened (never its fix)."""
-    messages = tuple(m[:1].upper() + m[1:] for m in messages)
-    for m in messages:
-        if len(m) <= _MAX:
-            return m
-    m = messages[-1]
-    while len(m) > _MAX:
-        names = list(re.finditer(r"'([^']{12,})'", m))
-        if not names:
-            break
-        longest = max(names, key=lambda q: len(q[1]))
-        keep = max(len(longest[1]) - (len(m) - _MAX) - 1, 10)
-        m = m[: longest.start(1)] + longest[1][:keep].rstrip() + "…" + m[longest.end(1) :]
-    return m

@@ -19,15 +19,12 @@ export describes one repository: it is applied to every GitHub workflow scanned.
 
 from __future__ import annotations
 
-import re
-
 from pipelint.deploy import is_deploy_job
-from pipelint.diagnostics import Related, Severity
+from pipelint.diagnostics import Related, Severity, fit as _fit
 from pipelint.gates import is_top_level_copy, manual_validation_steps
 from pipelint.rule import Rule
 from pipelint.yamltree import Scalar
 
-_MAX = 199
 #: The longest a ManualValidation can wait (30 days), in minutes.
 MAX_VALIDATION_MINUTES = 43200
 
@@ -190,21 +187,3 @@ def _timeout_problem(job) -> str | None:
     if value > MAX_VALIDATION_MINUTES:
         return f"has a job `timeoutInMinutes` of {value}, above the 43200 maximum"
     return None
-
-
-def _fit(*messages: str) -> str:
-    """The first of ``messages`` (longest first) that fits, capitalised; if none does,
-    the last one with its longest quoted names shortened (never its fix)."""
-    messages = tuple(m[:1].upper() + m[1:] for m in messages)
-    for m in messages:
-        if len(m) <= _MAX:
-            return m
-    m = messages[-1]
-    while len(m) > _MAX:
-        names = list(re.finditer(r"'([^']{12,})'", m))
-        if not names:
-            break
-        longest = max(names, key=lambda q: len(q[1]))
-        keep = max(len(longest[1]) - (len(m) - _MAX) - 1, 10)
-        m = m[: longest.start(1)] + longest[1][:keep].rstrip() + "…" + m[longest.end(1) :]
-    return m

@@ -15,16 +15,12 @@ cannot be read (external includes, unknown ``extends`` parents) are not conclude
 
 from __future__ import annotations
 
-import re
-
 from pipelint import yamledit
 from pipelint.deploy import is_deploy_job, is_pages_job, targets_production
-from pipelint.diagnostics import Applicability, Edit, Fix, Related, Severity
+from pipelint.diagnostics import Applicability, Edit, Fix, Related, Severity, fit as _fit
 from pipelint.gates import MANUAL, gate_unknown, is_gated, is_top_level_copy, own_gates
 from pipelint.rule import Rule
 from pipelint.yamltree import Mapping, Sequence
-
-_MAX = 199
 
 
 class NonBlockingManualGate(Rule):
@@ -163,21 +159,3 @@ def _fix(job, gate, pipeline) -> Fix | None:
     if edit is None:
         return None
     return Fix(f"add 'allow_failure: false' to {job.id}, so later stages wait for it", (edit,), Applicability.SAFE)
-
-
-def _fit(*messages: str) -> str:
-    """The first of ``messages`` (longest first) that fits, capitalised; if none does,
-    the last one with its longest quoted names shortened (never its fix)."""
-    messages = tuple(m[:1].upper() + m[1:] for m in messages)
-    for m in messages:
-        if len(m) <= _MAX:
-            return m
-    m = messages[-1]
-    while len(m) > _MAX:
-        names = list(re.finditer(r"'([^']{12,})'", m))
-        if not names:
-            break
-        longest = max(names, key=lambda q: len(q[1]))
-        keep = max(len(longest[1]) - (len(m) - _MAX) - 1, 10)
-        m = m[: longest.start(1)] + longest[1][:keep].rstrip() + "…" + m[longest.end(1) :]
-    return m

@@ -10,15 +10,11 @@ parents) are not concluded on.
 
 from __future__ import annotations
 
-import re
-
 from pipelint.deploy import is_deploy_job, is_pages_job, targets_production
-from pipelint.diagnostics import Related, Severity
+from pipelint.diagnostics import Related, Severity, fit as _fit
 from pipelint.gates import DELAYED, gate_unknown, is_gated, is_top_level_copy, own_gates
 from pipelint.rule import Rule
 from pipelint.yamltree import Scalar
-
-_MAX = 199
 
 
 class TimerIsNotApproval(Rule):
@@ -86,21 +82,3 @@ class TimerIsNotApproval(Rule):
             if isinstance(start, Scalar):
                 related.append(Related(job.file_of(start).node_span(start), "the timer"))
             yield self.diagnostic(gate.span(), message, related=related, logical_path=f"{job.id}.when")
-
-
-def _fit(*messages: str) -> str:
-    """The first of ``messages`` (longest first) that fits, capitalised; if none does,
-    the last one with its longest quoted names shortened (never its fix)."""
-    messages = tuple(m[:1].upper() + m[1:] for m in messages)
-    for m in messages:
-        if len(m) <= _MAX:
-            return m
-    m = messages[-1]
-    while len(m) > _MAX:
-        names = list(re.finditer(r"'([^']{12,})'", m))
-        if not names:
-            break
-        longest = max(names, key=lambda q: len(q[1]))
-        keep = max(len(longest[1]) - (len(m) - _MAX) - 1, 10)
-        m = m[: longest.start(1)] + longest[1][:keep].rstrip() + "…" + m[longest.end(1) :]
-    return m

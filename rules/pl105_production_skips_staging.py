@@ -26,8 +26,6 @@ Unknown targets are never findings: an environment whose name is an expression
 
 from __future__ import annotations
 
-import re
-
 from collections import deque
 
 from pipelint.deploy import (
@@ -51,11 +49,9 @@ from pipelint.activities import (
     upstream_elsewhere,
     upstream_known,
 )
-from pipelint.diagnostics import Related, Severity
+from pipelint.diagnostics import Related, Severity, fit as _fit
 from pipelint.parsers.github import repository_root_for
 from pipelint.rule import Rule
-
-_MAX = 199
 
 
 class ProductionSkipsStaging(Rule):
@@ -274,21 +270,3 @@ def _walk(start, graph, project, skip):
             order.append(up)
             queue.append(up)
     return order
-
-
-def _fit(*messages: str) -> str:
-    """The first of ``messages`` (longest first) that fits, capitalised; if none does,
-    the last one with its longest quoted names shortened (never its fix)."""
-    messages = tuple(m[:1].upper() + m[1:] for m in messages)
-    for m in messages:
-        if len(m) <= _MAX:
-            return m
-    m = messages[-1]
-    while len(m) > _MAX:
-        names = list(re.finditer(r"'([^']{12,})'", m))
-        if not names:
-            break
-        longest = max(names, key=lambda q: len(q[1]))
-        keep = max(len(longest[1]) - (len(m) - _MAX) - 1, 10)
-        m = m[: longest.start(1)] + longest[1][:keep].rstrip() + "…" + m[longest.end(1) :]
-    return m
