@@ -55,7 +55,8 @@ def changed_files(rev: str, where: str) -> set[str]:
 
 
 def keep_changed(result, changed: set[str]) -> None:
-    """Drop ``result``'s findings located outside ``changed``; count them."""
+    """Drop ``result``'s findings located outside ``changed``; count those that would
+    have been reported (suppressed ones, inline or by a baseline, are not counted)."""
     root = os.path.abspath(result.root or os.getcwd())
     real = {os.path.realpath(p) for p in changed}
     kept = []
@@ -63,5 +64,6 @@ def keep_changed(result, changed: set[str]) -> None:
         path = os.path.normpath(os.path.join(root, d.path))
         if path in changed or os.path.realpath(path) in real:
             kept.append(d)
-    result.outside_changes = len(result.diagnostics) - len(kept)
+        elif d.suppression is None:
+            result.outside_changes += 1
     result.diagnostics[:] = kept

@@ -235,14 +235,14 @@ def lint_run(args, keep_model: bool = False):
             if bar is not None:
                 bar.close()
         result.notices[:0] = notices
+        if recorded is not None:  # first: what is fixed is a fact about the whole project
+            from .baseline import apply
+
+            apply(result, args.baseline, recorded)
         if changed is not None:
             from .changes import keep_changed
 
             keep_changed(result, changed)
-        if recorded is not None:
-            from .baseline import apply
-
-            apply(result, args.baseline, recorded)
     except RegistryError as exc:  # a plugin rule that cannot be imported (on first use)
         _err(str(exc))
         return EXIT_USAGE

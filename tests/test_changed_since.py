@@ -100,3 +100,19 @@ def test_outside_a_repository_is_a_usage_error(tmp_path, capsys, monkeypatch):
     code, report, err = reported(capsys, "--changed-since", "HEAD")
     assert (code, report) == (2, None)
     assert err.startswith("pipelint: --changed-since: ") and "git repository" in err
+
+
+def test_with_a_baseline_fixed_counts_the_whole_project_and_outside_counts_only_unrecorded(repo, capsys):
+    code, _, _ = run_cli(["baseline", "--no-cache", "."], capsys)
+    assert code == 0
+    (repo / ".github/workflows/a.yml").write_text(PR.format(name="a2").replace("pull_request.title", "pull_request.head.ref"))
+    (repo / ".github/workflows/c.yml").write_text(PR.format(name="c2").replace("pull_request.title", "pull_request.body"))
+    git(repo, "add", ".github/workflows/c.yml")
+    git(repo, "commit", "-qm", "c changes on the branch")
+    (repo / ".github/workflows/x.yml").write_text(PR.format(name="x"))  # new, untracked: changed
+    code, report, _ = reported(capsys, "--baseline", ".pipelint-baseline.json", "--changed-since", "HEAD")
+    # changed since HEAD: a.yml (edited) and x.yml (untracked); c.yml's new finding is outside
+    assert [(d["path"], d["line"]) for d in report["diagnostics"]] == [(".github/workflows/a.yml", 9), (".github/workflows/x.yml", 9)]
+    assert report["baseline"] == {"file": ".pipelint-baseline.json", "new": 3, "unchanged": 1, "fixed": 2}
+    assert report["outside_changes"] == 1  # c.yml's new finding; b.yml's recorded one is not counted
+    assert code == 1
