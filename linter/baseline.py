@@ -111,12 +111,18 @@ def apply(result, baseline_file: str, recorded: Counter) -> Comparison:
     return result.baseline
 
 
+def parser():
+    """The lint command's options; ``-o`` names the baseline file."""
+    from .cli import _lint_parser
+
+    return _lint_parser(prog="pipelint baseline", description="Record the current findings in a baseline file.")
+
+
 def main(argv: list[str]) -> int:
     """``pipelint baseline [PATH ...] [-o FILE] [lint options]``."""
     from . import cli
 
-    parser = cli._lint_parser(prog="pipelint baseline", description="Record the current findings in a baseline file.")
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
     target = args.output or DEFAULT_FILE
     args.output = None
     outcome = cli.lint_run(args)

@@ -382,16 +382,41 @@ def _fix_command(args, paths, settings, registry) -> int:
     return EXIT_FINDINGS if failing else EXIT_CLEAN
 
 
-def _rules_command(argv: list[str]) -> int:
+def _rules_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pipelint rules", description="List every registered rule.")
     p.add_argument("--format", choices=("text", "json"), default="text")
-    return _show(p.parse_args(argv), "rules")
+    return p
+
+
+def _rule_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pipelint rule", description="Show a rule's documentation.")
+    p.add_argument("rule", help="code (PL502) or name (script-injection)")
+    return p
+
+
+def _rules_command(argv: list[str]) -> int:
+    return _show(_rules_parser().parse_args(argv), "rules")
 
 
 def _rule_command(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="pipelint rule", description="Show a rule's documentation.")
-    p.add_argument("rule", help="code (PL502) or name (script-injection)")
-    return _show(p.parse_args(argv), "rule")
+    return _show(_rule_parser().parse_args(argv), "rule")
+
+
+def subcommand_parser(name: str) -> argparse.ArgumentParser:
+    """The argument parser of subcommand ``name`` (shell completion reads it)."""
+    if name == "rules":
+        return _rules_parser()
+    if name == "rule":
+        return _rule_parser()
+    if name == "graph":
+        from .promotion.command import parser
+    elif name == "baseline":
+        from .baseline import parser
+    elif name == "completion":
+        from .completion import parser
+    else:
+        raise KeyError(name)
+    return parser()
 
 
 def _show(args, command: str) -> int:

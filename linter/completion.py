@@ -27,8 +27,6 @@ Install::
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import re
 from dataclasses import dataclass, field
 
@@ -159,43 +157,15 @@ def _lint_command() -> Command:
     return _command("", _lint_parser())
 
 
-class _Captured(Exception):
-    def __init__(self, parser: argparse.ArgumentParser):
-        super().__init__()
-        self.parser = parser
-
-
-def _captured_parser(call) -> argparse.ArgumentParser | None:
-    """The parser that ``call()`` builds, taken when it starts parsing (nothing runs)."""
-
-    def capture(self, *args, **kwargs):
-        raise _Captured(self)
-
-    saved = argparse.ArgumentParser.parse_known_args, argparse.ArgumentParser.parse_args
-    argparse.ArgumentParser.parse_known_args = capture
-    argparse.ArgumentParser.parse_args = capture
-    try:
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            call()
-    except _Captured as got:
-        return got.parser
-    except (Exception, SystemExit):
-        return None
-    finally:
-        argparse.ArgumentParser.parse_known_args, argparse.ArgumentParser.parse_args = saved
-    return None
-
-
 def _subcommand_parser(name: str) -> argparse.ArgumentParser | None:
-    """A subcommand's parser, taken as ``pipelint NAME --help`` starts to parse (the
-    subcommands parse their argv with argparse first thing; a subcommand that does not
-    would only be asked for its help). None when it cannot be read: its arguments are
-    completed as paths."""
-    from . import cli
+    """A subcommand's parser; None when it cannot be built (a broken install): its
+    arguments are then completed as paths."""
+    from .cli import subcommand_parser
 
-    if name == "completion":
-        return parser()
-    return _captured_parser(lambda: cli.main([name, "--help"]))
+    try:
+        return subcommand_parser(name)
+    except Exception:
+        return None
 
 
 def _subcommands() -> list[Command]:

@@ -18,7 +18,7 @@ from .render import FORMATS
 EXIT_OK, EXIT_USAGE, EXIT_INTERNAL = 0, 2, 3
 
 
-def _parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="pipelint graph",
         description="Draw the promotion graph: the jobs that lead to each deploy job, with its environment, "
@@ -61,7 +61,7 @@ def _internal(exc: BaseException, verbose: bool) -> int:
 def main(argv: list[str]) -> int:
     from .. import cli
 
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     outcome = cli.lint_run(args, keep_model=True)  # the lint command's setup and checks
     if isinstance(outcome, int):
         return outcome
