@@ -123,6 +123,9 @@ def main(argv: list[str]) -> int:
     from . import cli
 
     args = parser().parse_args(argv)
+    if args.fix or args.diff or args.baseline or args.changed_since:
+        cli._err("pipelint baseline records every finding: --fix, --diff, --baseline and --changed-since do not apply")
+        return cli.EXIT_USAGE
     target = args.output or DEFAULT_FILE
     args.output = None
     outcome = cli.lint_run(args)

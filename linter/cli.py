@@ -195,7 +195,7 @@ def lint_run(args, keep_model: bool = False):
             return EXIT_USAGE
 
     recorded = None
-    if getattr(args, "baseline", None):
+    if args.baseline:
         from .baseline import BaselineError, load
 
         try:
@@ -204,7 +204,7 @@ def lint_run(args, keep_model: bool = False):
             _err(str(exc))
             return EXIT_USAGE
     changed = None
-    if getattr(args, "changed_since", None):
+    if args.changed_since:
         from .changes import ChangesError, changed_files
 
         try:

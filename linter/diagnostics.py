@@ -7,9 +7,8 @@ into the decoded file text, used by fixes to edit text in place.
 
 from __future__ import annotations
 
-import re
-
 import enum
+import re
 from dataclasses import dataclass, field
 
 

@@ -242,10 +242,10 @@ def lint(
     ``jobs``: worker processes for the units (see :mod:`pipelint.units`); the output is
     the same for any value. ``cache``: a :class:`pipelint.runcache.ResultCache` (not used
     with an overlay). ``progress(done, total)``: told the files linted so far, after the
-    cache was consulted and as each unit finishes. ``keep_model``: keep every unit's model for ``LintResult.project``
-    (the API, the fix engine); without it each unit's model is dropped once its rules
-    ran, so memory is bounded by the largest unit. Units linted in a worker or taken from
-    the cache have no model: ``project`` is then None."""
+    cache was consulted and as each unit finishes. ``keep_model``: keep every unit's model
+    for ``LintResult.project`` (the API, the fix engine); without it each unit's model is
+    dropped once its rules ran, so memory is bounded by the largest unit. Units linted in
+    a worker or taken from the cache have no model: ``project`` is then None."""
     # A unit's model is a large graph of small objects with few reference cycles: the
     # cyclic collector would re-scan it again and again while files are read (measured:
     # 4x the parse time on the corpus). Pause it; _reclaim() collects between units.

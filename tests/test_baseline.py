@@ -174,3 +174,10 @@ def test_sarif_with_baseline_states_is_valid_sarif(repo, capsys):
     _, out, _ = run_cli(["--no-cache", "--format", "sarif", "--baseline", ".pipelint-baseline.json", "."], capsys)
     errors = sorted(_schema_validator().iter_errors(json.loads(out)), key=str)
     assert errors == []
+
+
+@pytest.mark.parametrize("option", [["--fix"], ["--diff"], ["--changed-since", "HEAD"], ["--baseline", "b.json"]])
+def test_baseline_command_refuses_options_that_narrow_or_change(repo, capsys, option):
+    code, _, err = record(capsys, *option)
+    assert code == 2 and "do not apply" in err
+    assert not (repo / ".pipelint-baseline.json").exists()
